@@ -1,0 +1,106 @@
+# vkernel: graphics passthrough with GPU state save/restore.
+# make [all|check|bench|fuzz|demo|install|clean|format|format-check]
+# make SANITIZE=1 check   ASan+UBSan build in build/san
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+FUZZ_SECONDS ?= 60
+
+PKGS := libzstd libpng
+TEST_PKGS := check osmesa
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS))
+LDLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
+TEST_LDLIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
+ifeq ($(SANITIZE),1)
+B := build/san
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+override CFLAGS += $(SAN)
+override LDFLAGS += $(SAN)
+else
+B := build
+endif
+
+LIB_SRCS := $(wildcard dev/*.c lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+LIB := $(B)/libgpustate.a
+GPUSTATE_SRCS := $(wildcard tools/gpustate*.c)
+GPUSTATE := $(B)/gpustate
+TEST_SRCS := $(wildcard tests/*/test_*.c)
+TEST_BINS := $(TEST_SRCS:%.c=$(B)/%)
+TEST_HELPERS := $(wildcard tests/helpers/*.c)
+BENCH_SRCS := $(wildcard bench/bench_*.c)
+BENCH_BINS := $(BENCH_SRCS:%.c=$(B)/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:%.c=build/fuzz/%)
+
+all: $(LIB) $(GPUSTATE)
+
+$(B)/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(GPUSTATE): $(GPUSTATE_SRCS:%.c=$(B)/%.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: tests/%.c $(TEST_HELPERS) $(LIB) $(wildcard */*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_HELPERS) \
+		$(LIB) $(TEST_LDLIBS) $(LDLIBS)
+
+$(B)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+check: all $(TEST_BINS)
+	tests/run-tests.sh $(B) $(TEST_BINS)
+
+bench: $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+# libFuzzer targets: clang, ASan+UBSan, bounded time each.
+FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -I. \
+	-fsanitize=fuzzer,address,undefined $(shell $(PKG_CONFIG) --cflags $(PKGS))
+build/fuzz/%: %.c $(LIB_SRCS) $(wildcard */*.h)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+	tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+demo: all
+	tests/demo.sh $(B)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/include/gpustate/dev \
+		$(DESTDIR)$(PREFIX)/include/gpustate/lib
+	install -m 755 $(GPUSTATE) $(DESTDIR)$(PREFIX)/bin/gpustate
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgpustate.a
+	install -m 644 dev/*.h $(DESTDIR)$(PREFIX)/include/gpustate/dev
+	install -m 644 lib/*.h $(DESTDIR)$(PREFIX)/include/gpustate/lib
+
+FORMAT_SRCS = $(wildcard dev/*.[ch] lib/*.[ch] tools/*.[ch] tests/*/*.[ch] \
+	bench/*.[ch])
+format:
+	clang-format -i $(FORMAT_SRCS)
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_SRCS)
+
+clean:
+	rm -rf build
+
+.PHONY: all check bench fuzz demo install clean format format-check
+.SECONDARY:

@@ -1,0 +1,130 @@
+/*
+ * The hardware access interface: the one ops table through which a chip
+ * driver (lib/chip_*.c) talks to a graphics device. Backends (the stdvga
+ * model, libpciaccess, a vfio-user client) fill it in; chip drivers never see
+ * what is behind it.
+ *
+ * Region indices follow VFIO's PCI numbering so that the same numbers travel
+ * unchanged over vfio-user: BAR0..BAR5 = 0..5, ROM = 6, config space = 7.
+ * Legacy VGA I/O ports (0x3B0-0x3DF) and the DISPI ports (0x1CE-0x1D0) are
+ * reached through port_read/port_write.
+ *
+ * Every op returns 0 or a negative errno and then fills err.
+ */
+#ifndef GS_HW_H
+#define GS_HW_H
+
+#include <stdint.h>
+
+#include "../lib/err.h"
+
+enum {
+	HW_REGION_BAR0 = 0,
+	HW_REGION_BAR2 = 2,
+	HW_REGION_ROM = 6,
+	HW_REGION_CONFIG = 7,
+	HW_REGION_COUNT = 8,
+};
+
+enum {
+	HW_REGION_F_PRESENT = 1 << 0,  /* region exists */
+	HW_REGION_F_MEM = 1 << 1,      /* memory (else I/O) BAR */
+	HW_REGION_F_PREFETCH = 1 << 2, /* prefetchable memory */
+	HW_REGION_F_MMAP = 1 << 3,     /* fd/fd_offset may be mmap()ed */
+};
+
+struct hw_region {
+	uint64_t size;
+	uint32_t flags;
+	int fd;             /* valid only with HW_REGION_F_MMAP, else -1 */
+	uint64_t fd_offset; /* where the region starts in fd */
+};
+
+struct hw;
+
+struct hw_ops {
+	const char *name; /* backend name, e.g. "sim" */
+	int (*cfg_read)(struct hw *hw, uint32_t off, unsigned size,
+			uint32_t *val, struct err *e);
+	int (*cfg_write)(struct hw *hw, uint32_t off, unsigned size,
+			 uint32_t val, struct err *e);
+	int (*region_info)(struct hw *hw, unsigned idx, struct hw_region *info,
+			   struct err *e);
+	int (*region_read)(struct hw *hw, unsigned idx, uint64_t off,
+			   unsigned size, uint32_t *val, struct err *e);
+	int (*region_write)(struct hw *hw, unsigned idx, uint64_t off,
+			    unsigned size, uint32_t val, struct err *e);
+	/* Legacy I/O ports; -ENOTSUP where the backend has no port access. */
+	int (*port_read)(struct hw *hw, uint16_t port, unsigned size,
+			 uint32_t *val, struct err *e);
+	int (*port_write)(struct hw *hw, uint16_t port, unsigned size,
+			  uint32_t val, struct err *e);
+	/* Device reset, as the bus would do it (PCI function-level reset). */
+	int (*reset)(struct hw *hw, struct err *e);
+	void (*destroy)(struct hw *hw);
+};
+
+/* Backends embed this as their first member. */
+struct hw {
+	const struct hw_ops *ops;
+};
+
+static inline int hw_cfg_read(struct hw *hw, uint32_t off, unsigned size,
+			      uint32_t *val, struct err *e)
+{
+	return hw->ops->cfg_read(hw, off, size, val, e);
+}
+
+static inline int hw_cfg_write(struct hw *hw, uint32_t off, unsigned size,
+			       uint32_t val, struct err *e)
+{
+	return hw->ops->cfg_write(hw, off, size, val, e);
+}
+
+static inline int hw_region_info(struct hw *hw, unsigned idx,
+				 struct hw_region *info, struct err *e)
+{
+	return hw->ops->region_info(hw, idx, info, e);
+}
+
+static inline int hw_region_read(struct hw *hw, unsigned idx, uint64_t off,
+				 unsigned size, uint32_t *val, struct err *e)
+{
+	return hw->ops->region_read(hw, idx, off, size, val, e);
+}
+
+static inline int hw_region_write(struct hw *hw, unsigned idx, uint64_t off,
+				  unsigned size, uint32_t val, struct err *e)
+{
+	return hw->ops->region_write(hw, idx, off, size, val, e);
+}
+
+static inline int hw_port_read(struct hw *hw, uint16_t port, unsigned size,
+			       uint32_t *val, struct err *e)
+{
+	return hw->ops->port_read(hw, port, size, val, e);
+}
+
+static inline int hw_port_write(struct hw *hw, uint16_t port, unsigned size,
+				uint32_t val, struct err *e)
+{
+	return hw->ops->port_write(hw, port, size, val, e);
+}
+
+static inline int hw_reset(struct hw *hw, struct err *e)
+{
+	return hw->ops->reset(hw, e);
+}
+
+static inline void hw_destroy(struct hw *hw)
+{
+	if (hw)
+		hw->ops->destroy(hw);
+}
+
+/* mmap a mappable region read/write; returns NULL and fills e on failure. */
+void *hw_region_map(struct hw *hw, unsigned idx, uint64_t *size,
+		    struct err *e);
+void hw_region_unmap(void *p, uint64_t size);
+
+#endif
