@@ -18,10 +18,11 @@
 
 /* One named register or register array in a chip's blob. */
 struct chip_field {
-	const char *name; /* printf format taking the element index if count > 1 */
-	uint16_t count;   /* number of elements */
-	uint8_t width;    /* bytes per element: 1, 2 or 4 */
-	uint16_t offset;  /* byte offset in the chip's decoded struct */
+	const char
+		*name; /* printf format taking the element index if count > 1 */
+	uint16_t count;		  /* number of elements */
+	uint8_t width;		  /* bytes per element: 1, 2 or 4 */
+	uint16_t offset;	  /* byte offset in the chip's decoded struct */
 	const char *const *names; /* per-element names, overrides name */
 };
 

@@ -68,7 +68,6 @@ struct stdvga_regs {
 
 extern const struct chip_ops chip_stdvga;
 extern const struct chip_field stdvga_fields[];
-extern const size_t stdvga_nfields;
 
 /* Decode what an stdvga shows (lib/stdvga_scanout.c). */
 int stdvga_scanout(const struct stdvga_regs *r, const uint8_t *vram,

@@ -1,0 +1,190 @@
+/*
+ * Save/restore benchmark of a 16 MiB-VRAM stdvga (the model): device save,
+ * device restore (reset, write, read-back verify), snapshot encode/decode
+ * and file write/read, for three VRAM contents, each next to a plain memcpy
+ * of the same 16 MiB (the physical limit) as a ratio. Medians of RUNS runs.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dev/stdvga.h"
+#include "lib/chip.h"
+#include "lib/chip_stdvga.h"
+#include "lib/script.h"
+#include "lib/snapshot.h"
+
+#define RUNS 7
+#define VRAM (16u << 20)
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v)
+{
+	qsort(v, RUNS, sizeof(*v), cmp_double);
+	return v[RUNS / 2];
+}
+
+static void die(const char *what, const struct err *e)
+{
+	fprintf(stderr, "bench: %s: %s\n", what, e->msg);
+	exit(1);
+}
+
+/* Desktop-like VRAM: a 1024x768x32 frame of flat areas and "text" noise in
+ * the first 3 MiB, the rest zero. */
+static void fill_desktop(uint8_t *v)
+{
+	uint32_t *px = (uint32_t *)v;
+	uint32_t x = 1;
+
+	memset(v, 0, VRAM);
+	for (unsigned y = 0; y < 768; y++)
+		for (unsigned c = 0; c < 1024; c++) {
+			uint32_t p = 0x3a6ea5;
+
+			if (c > 100 && c < 700 && y > 80 && y < 600) {
+				x = x * 1103515245 + 12345;
+				p = (y % 16 < 12 && (x >> 16) % 3 == 0)
+					    ? 0
+					    : 0xffffff;
+			}
+			px[y * 1024 + c] = p;
+		}
+}
+
+static void fill_random(uint8_t *v)
+{
+	uint64_t x = 88172645463325252ull;
+
+	for (size_t i = 0; i < VRAM; i += 8) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(v + i, &x, 8);
+	}
+}
+
+static void print_row(const char *content, const char *op, double t,
+		      double base)
+{
+	printf("| %-9s | %-22s | %9.2f | %8.0f | %6.2fx |\n", content, op,
+	       t * 1e3, VRAM / t / 1e6, t / base);
+}
+
+static void bench_content(const char *content, void (*fill)(uint8_t *),
+			  int few_pages)
+{
+	struct stdvga_config cfg = {.vram_mb = 16};
+	struct hw *a, *b;
+	struct gs_state st, back;
+	struct snap_opts o = {0};
+	double tc[RUNS], ts[RUNS], tr[RUNS], te[RUNS], td[RUNS], tw[RUNS],
+		tl[RUNS];
+	uint8_t *src = malloc(VRAM), *dst = malloc(VRAM), *buf = NULL;
+	char path[] = "/tmp/bench-snapXXXXXX";
+	size_t len = 0;
+	uint64_t size;
+	uint8_t *vram;
+	struct err e;
+	int fd = mkstemp(path);
+
+	close(fd);
+	if (stdvga_create(&cfg, &a, &e) || stdvga_create(&cfg, &b, &e))
+		die("create", &e);
+	vram = hw_region_map(a, HW_REGION_BAR0, &size, &e);
+	fill(vram);
+	memcpy(src, vram, VRAM);
+	for (int i = 0; i < RUNS; i++) {
+		double t0 = now();
+
+		memcpy(dst, src, VRAM);
+		tc[i] = now() - t0;
+		if (few_pages) /* four pages touched since the last round */
+			for (int p = 0; p < 4; p++)
+				vram[(size_t)(p * 997 + i) * 4096] ^= 0x5a;
+		t0 = now();
+		if (chip_stdvga.save(a, &st, &e))
+			die("save", &e);
+		ts[i] = now() - t0;
+		t0 = now();
+		if (chip_stdvga.restore(b, &st, &e))
+			die("restore", &e);
+		tr[i] = now() - t0;
+		free(buf);
+		t0 = now();
+		if (snap_encode(&st, &o, &buf, &len, &e))
+			die("encode", &e);
+		te[i] = now() - t0;
+		t0 = now();
+		if (snap_decode(buf, len, &back, &e))
+			die("decode", &e);
+		td[i] = now() - t0;
+		gs_state_free(&back);
+		t0 = now();
+		if (snap_write(path, &st, &o, &e))
+			die("write", &e);
+		tw[i] = now() - t0;
+		t0 = now();
+		if (snap_read(path, &back, &e))
+			die("read", &e);
+		tl[i] = now() - t0;
+		gs_state_free(&back);
+		gs_state_free(&st);
+	}
+	double base = median(tc);
+
+	print_row(content, "memcpy 16 MiB (limit)", base, base);
+	print_row(content, "save (device -> state)", median(ts), base);
+	print_row(content, "restore+verify", median(tr), base);
+	print_row(content, "encode (zstd chunks)", median(te), base);
+	print_row(content, "decode (validate+unzstd)", median(td), base);
+	print_row(content, "write file (fsync)", median(tw), base);
+	print_row(content, "read file", median(tl), base);
+	printf("| %-9s | %-22s | %9s | %8s | %6.1f%% |\n", content,
+	       "snapshot size", "", "", 100.0 * (double)len / VRAM);
+	hw_region_unmap(vram, size);
+	unlink(path);
+	free(buf);
+	free(src);
+	free(dst);
+	hw_destroy(a);
+	hw_destroy(b);
+}
+
+static void fill_zero(uint8_t *v)
+{
+	memset(v, 0, VRAM);
+}
+
+int main(void)
+{
+	printf("stdvga 16 MiB VRAM, median of %d runs; ratio = time / memcpy "
+	       "time\n\n",
+	       RUNS);
+	printf("| VRAM      | operation              |   ms      |  MB/s    | "
+	       "ratio   |\n");
+	printf("|-----------|------------------------|-----------|----------|-"
+	       "--------|\n");
+	bench_content("desktop", fill_desktop, 0);
+	bench_content("4 pages", fill_desktop, 1);
+	bench_content("random", fill_random, 0);
+	bench_content("zero", fill_zero, 0);
+	return 0;
+}

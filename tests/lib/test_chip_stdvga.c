@@ -1,0 +1,292 @@
+/*
+ * The stdvga save/restore driver on the model: identity, save without side
+ * effects, every hazard of stdvga.md section 9 through a save -> restore onto
+ * a fresh (scribbled) device -> save round trip, refusal of states that do
+ * not fit, and verification that names the first mismatch.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../helpers/th_device.h"
+#include "dev/stdvga.h"
+#include "lib/chip.h"
+#include "lib/chip_stdvga.h"
+
+#define FIRMWARE                                                               \
+	"cfg.w32 0x10 0xfd000008\ncfg.w32 0x18 0xfebf0000\ncfg.w16 0x04 3\n"
+
+/* A 640x480x32 VBE mode through the DISPI ports, colour decode, unblanked. */
+#define VBE_MODE                                                               \
+	FIRMWARE "io.w8 0x3c2 0x01\nio.r8 0x3da\nio.w8 0x3c0 0x20\n"           \
+		 "io.w16 0x1ce 3\nio.w16 0x1cf 32\n"                           \
+		 "io.w16 0x1ce 1\nio.w16 0x1cf 640\n"                          \
+		 "io.w16 0x1ce 2\nio.w16 0x1cf 480\n"                          \
+		 "io.w16 0x1ce 4\nio.w16 0x1cf 0x41\n"
+
+START_TEST(save_reads_identity_of_fresh_model)
+{
+	struct hw *hw = th_model(16);
+	struct stdvga_regs r;
+	struct gs_state st;
+
+	th_save(hw, &st);
+	th_regs(&st, &r);
+	ck_assert_uint_eq(st.id.vendor, 0x1234);
+	ck_assert_uint_eq(st.id.device, 0x1111);
+	ck_assert_uint_eq(st.id.revision, 2);
+	ck_assert_uint_eq(st.id.vram_size, 16u << 20);
+	ck_assert_str_eq(st.id.chip, "stdvga");
+	ck_assert_uint_eq(r.dispi[DISPI_ID], 0xb0c5);
+	ck_assert_uint_eq(r.dispi[DISPI_VIDEO_MEMORY_64K], 0x100);
+	ck_assert_uint_eq(r.msr, 0);
+	gs_state_free(&st);
+	hw_destroy(hw);
+}
+END_TEST
+
+/* Saving twice gives the same state: save puts back every latch it moves. */
+static void assert_save_idempotent(const char *setup)
+{
+	struct hw *hw = th_model(4);
+	struct gs_state a, b;
+
+	th_run(hw, setup);
+	th_save(hw, &a);
+	th_save(hw, &b);
+	th_assert_states_equal(&a, &b);
+	gs_state_free(&a);
+	gs_state_free(&b);
+	hw_destroy(hw);
+}
+
+START_TEST(save_leaves_latches_as_found)
+{
+	static const char *const setups[] = {
+		VBE_MODE,
+		/* attribute flip-flop in the data phase, index 0x31 */
+		FIRMWARE "io.w8 0x3c2 1\nio.r8 0x3da\nio.w8 0x3c0 0x31\n",
+		/* DAC read index written last (state 3), write index 9 */
+		FIRMWARE "io.w8 0x3c8 9\nio.w8 0x3c7 4\n",
+		/* GETCAPS set while enabled, BANK 3 */
+		VBE_MODE "io.w16 0x1ce 5\nio.w16 0x1cf 3\n"
+			 "io.w16 0x1ce 4\nio.w16 0x1cf 0x43\n"
+			 "io.w16 0x1ce 5\nio.w16 0x1cf 3\nio.w16 0x1ce 9\n",
+		/* mono decode with indices set */
+		FIRMWARE "io.w8 0x3b4 0x0e\nio.w8 0x3c4 2\nio.w8 0x3ce 5\n",
+	};
+
+	assert_save_idempotent(setups[_i]);
+}
+END_TEST
+
+START_TEST(roundtrip_bochs_drm_modeset)
+{
+	struct hw *hw = th_model(16);
+
+	th_run_file(hw, "bochs-modeset.gs");
+	th_roundtrip(hw);
+	hw_destroy(hw);
+}
+END_TEST
+
+/* One setup per hazard of stdvga.md 9.1; each must survive the round trip. */
+static const char *const hazards[] = {
+	/* 1: enabled without NOCLEARMEM, content in the visible area */
+	VBE_MODE "vram.random 0 0x12c000 5\n",
+	/* 2: pan registers and a virtual width larger than XRES */
+	VBE_MODE "io.w16 0x1ce 6\nio.w16 0x1cf 800\n"
+		 "io.w16 0x1ce 8\nio.w16 0x1cf 16\n"
+		 "io.w16 0x1ce 9\nio.w16 0x1cf 100\n",
+	/* 3: BANK nonzero while enabled */
+	VBE_MODE "io.w16 0x1ce 5\nio.w16 0x1cf 2\n",
+	/* 4: GETCAPS set in the saved ENABLE */
+	VBE_MODE "io.w16 0x1ce 4\nio.w16 0x1cf 0x43\n",
+	/* 6: DISPI index latch left at 3 */
+	VBE_MODE "io.w16 0x1ce 3\n",
+	/* 7: mono decode after CRTC programming in colour mode */
+	FIRMWARE "io.w8 0x3c2 0x01\nio.w16 0x3d4 0x4f09\nio.w16 0x3d4 0x0e0a\n"
+		 "io.w8 0x3c2 0x66\n",
+	/* 8: CRTC protect set with CR00-CR07 programmed */
+	FIRMWARE "io.w8 0x3c2 0x01\nio.w16 0x3d4 0x5f00\nio.w16 0x3d4 0x1f07\n"
+		 "io.w16 0x3d4 0x8e11\n",
+	/* 9: saved while disabled, with forced bits left from a VBE session */
+	VBE_MODE "io.w16 0x1ce 4\nio.w16 0x1cf 0\n",
+	/* 10: attribute flip-flop in the data phase with PAS set */
+	FIRMWARE "io.w8 0x3c2 1\nio.r8 0x3da\nio.w8 0x3c0 0x10\n"
+		 "io.w8 0x3c0 0x0c\nio.w8 0x3c0 0x32\n",
+	/* 11: DAC mid-palette: write index 0x40, state 3, 8-bit values */
+	FIRMWARE "io.w8 0x3c8 0x3e\nio.w8 0x3c9 0xff\nio.w8 0x3c9 0x80\n"
+		 "io.w8 0x3c9 0x01\nio.w8 0x3c8 0x40\nio.w8 0x3c7 0x05\n",
+	/* 12: sequencer reset held (SR00 = 1) */
+	FIRMWARE "io.w16 0x3c4 0x0100\nio.w16 0x3c4 0x2101\n",
+	/* 15: big-endian framebuffer */
+	VBE_MODE "bar2.w32 0x604 0xbebebebe\n",
+	/* 8-bit DAC in an 8 bpp mode */
+	FIRMWARE "io.w16 0x1ce 3\nio.w16 0x1cf 8\nio.w16 0x1ce 1\n"
+		 "io.w16 0x1cf 320\nio.w16 0x1ce 2\nio.w16 0x1cf 200\n"
+		 "io.w16 0x1ce 4\nio.w16 0x1cf 0xe1\n",
+};
+
+START_TEST(roundtrip_hazard)
+{
+	struct hw *hw = th_model(4);
+
+	th_run(hw, hazards[_i]);
+	th_roundtrip(hw);
+	hw_destroy(hw);
+}
+END_TEST
+
+/* Hazard 16 and 15: the target's VRAM and endianness survive its reset, so
+ * the restore must write them anyway. */
+START_TEST(restore_overwrites_what_survives_reset)
+{
+	struct hw *a = th_model(4), *b = th_model(4);
+	struct gs_state sa, sb;
+	struct err e;
+
+	th_run(a, FIRMWARE);
+	th_save(a, &sa);
+	th_run(b, FIRMWARE "bar2.w32 0x604 0xbebebebe\n"
+			   "vram.fill 0 0x400000 0xdeadbeef\n");
+	ck_assert_msg(chip_stdvga.restore(b, &sa, &e) == 0, "%s", e.msg);
+	th_save(b, &sb);
+	th_assert_states_equal(&sa, &sb);
+	gs_state_free(&sa);
+	gs_state_free(&sb);
+	hw_destroy(a);
+	hw_destroy(b);
+}
+END_TEST
+
+/* A state that does not fit is refused and the target is left untouched. */
+static void assert_refused(struct gs_state *st, struct hw *target,
+			   const char *want)
+{
+	struct gs_state before, after;
+	struct err e = {{0}};
+
+	th_save(target, &before);
+	ck_assert_int_eq(chip_stdvga.restore(target, st, &e), -EINVAL);
+	ck_assert_msg(strstr(e.msg, want), "message '%s' lacks '%s'", e.msg,
+		      want);
+	th_save(target, &after);
+	th_assert_states_equal(&before, &after);
+	gs_state_free(&before);
+	gs_state_free(&after);
+}
+
+START_TEST(restore_refuses_other_vram_size)
+{
+	struct hw *a = th_model(16), *b = th_model(8);
+	struct gs_state st;
+
+	th_save(a, &st);
+	th_run(b, VBE_MODE "vram.random 0 0x1000 3\n");
+	assert_refused(&st, b, "vram_size");
+	gs_state_free(&st);
+	hw_destroy(a);
+	hw_destroy(b);
+}
+END_TEST
+
+START_TEST(restore_refuses_other_identity)
+{
+	struct hw *a = th_model(4), *b = th_model(4);
+	struct gs_state st;
+
+	th_save(a, &st);
+	th_run(b, VBE_MODE);
+	st.id.revision = 0;
+	assert_refused(&st, b, "revision");
+	st.id.revision = 2;
+	st.id.chip_version = 99;
+	assert_refused(&st, b, "chip_version");
+	st.id.chip_version = STDVGA_CHIP_VERSION;
+	st.id.device = 0x1112;
+	assert_refused(&st, b, "device");
+	st.id.device = 0x1111;
+	strcpy(st.id.chip, "other");
+	assert_refused(&st, b, "chip driver");
+	gs_state_free(&st);
+	hw_destroy(a);
+	hw_destroy(b);
+}
+END_TEST
+
+START_TEST(restore_refuses_model_without_ext_regs)
+{
+	struct stdvga_config cfg = {.vram_mb = 4, .revision = 0};
+	struct hw *a = th_model(4), *b = NULL;
+	struct gs_state st;
+	struct err e;
+
+	ck_assert(stdvga_create(&cfg, &b, &e) == 0);
+	th_save(a, &st);
+	assert_refused(&st, b, "revision");
+	gs_state_free(&st);
+	hw_destroy(a);
+	hw_destroy(b);
+}
+END_TEST
+
+/* A register value the hardware cannot hold fails verification by name. */
+START_TEST(restore_verify_names_first_mismatch)
+{
+	struct hw *a = th_model(4), *b = th_model(4);
+	struct stdvga_regs r;
+	struct gs_state st;
+	struct err e = {{0}};
+
+	th_run(a, FIRMWARE);
+	th_save(a, &st);
+	th_regs(&st, &r);
+	r.sr[1] = 0xff; /* SR01 keeps only 0x3d */
+	chip_encode(&chip_stdvga, &r, st.regs);
+	ck_assert_int_eq(chip_stdvga.restore(b, &st, &e), -EIO);
+	ck_assert_msg(strstr(e.msg, "SR01"), "message: %s", e.msg);
+	gs_state_free(&st);
+	hw_destroy(a);
+	hw_destroy(b);
+}
+END_TEST
+
+START_TEST(chip_probe_finds_stdvga)
+{
+	struct hw *hw = th_model(4);
+	struct gs_identity id;
+	struct err e = {{0}};
+
+	ck_assert_ptr_eq(chip_probe(hw, &id, &e), &chip_stdvga);
+	ck_assert_uint_eq(id.vram_size, 4u << 20);
+	hw_destroy(hw);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("chip_stdvga");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, save_reads_identity_of_fresh_model);
+	tcase_add_loop_test(tc, save_leaves_latches_as_found, 0, 5);
+	tcase_add_test(tc, roundtrip_bochs_drm_modeset);
+	tcase_add_loop_test(tc, roundtrip_hazard, 0,
+			    sizeof(hazards) / sizeof(hazards[0]));
+	tcase_add_test(tc, restore_overwrites_what_survives_reset);
+	tcase_add_test(tc, restore_refuses_other_vram_size);
+	tcase_add_test(tc, restore_refuses_other_identity);
+	tcase_add_test(tc, restore_refuses_model_without_ext_regs);
+	tcase_add_test(tc, restore_verify_names_first_mismatch);
+	tcase_add_test(tc, chip_probe_finds_stdvga);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return th_run_suite(suite());
+}

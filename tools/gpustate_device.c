@@ -1,0 +1,171 @@
+/* gpustate replay, dump and restore: commands that work on a device. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dev/backend.h"
+#include "gpustate.h"
+#include "lib/script.h"
+#include "lib/snapshot.h"
+
+#define DEVICE_HELP                                                            \
+	"  -d, --device DEV  the device: sim (the stdvga model, 16 MiB "       \
+	"VRAM)\n"                                                              \
+	"                    or sim:vram=MB; default sim\n"
+#define SNAP_HELP                                                              \
+	"  --raw             also store VRAM uncompressed, page-aligned\n"     \
+	"  --level N         zstd level (default 3)\n"
+
+static const char replay_usage[] =
+	"usage: gpustate replay [-d DEV] [-o SNAPSHOT] [-t] SCRIPT\n"
+	"Run an access script (lib/SCRIPT.md) on a freshly created device and\n"
+	"optionally save the resulting state. A read that does not match its\n"
+	"expected value stops the run and names the line.\n" DEVICE_HELP
+	"  -o, --output FILE save the device state afterwards\n"
+	"  -t, --trace       print every read as 'LINE SPACE.rN ADDR "
+	"VALUE'\n" SNAP_HELP;
+
+static const char dump_usage[] =
+	"usage: gpustate dump [-d DEV] -o SNAPSHOT\n"
+	"Save the complete state of a device to a snapshot file.\n" DEVICE_HELP
+	"  -o, --output FILE where to write (replaced atomically)\n" SNAP_HELP;
+
+static const char restore_usage[] =
+	"usage: gpustate restore [-d DEV] [-o AFTER] SNAPSHOT\n"
+	"Check that SNAPSHOT fits the device, reset the device, write the\n"
+	"state in the safe order and read everything back to "
+	"verify.\n" DEVICE_HELP
+	"  -o, --output FILE save the device state after the restore\n";
+
+struct dev_args {
+	const char *device, *output;
+	int trace;
+	struct snap_opts snap;
+};
+
+enum { OPT_RAW = 256, OPT_LEVEL };
+
+/* Parse options and expect nargs operands; returns -1 to go on, else the
+ * exit code. */
+static int setup(int argc, char **argv, const char *usage, int nargs,
+		 struct dev_args *a)
+{
+	static const struct option opts[] = {
+		{"device", required_argument, 0, 'd'},
+		{"output", required_argument, 0, 'o'},
+		{"trace", no_argument, 0, 't'},
+		{"raw", no_argument, 0, OPT_RAW},
+		{"level", required_argument, 0, OPT_LEVEL},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
+	char *end;
+	int c;
+
+	*a = (struct dev_args){.device = "sim"};
+	while ((c = getopt_long(argc, argv, "d:o:th", opts, NULL)) != -1) {
+		if (c == 'd')
+			a->device = optarg;
+		else if (c == 'o')
+			a->output = optarg;
+		else if (c == 't')
+			a->trace = 1;
+		else if (c == OPT_RAW)
+			a->snap.raw_vram = 1;
+		else if (c == OPT_LEVEL) {
+			a->snap.level = (int)strtol(optarg, &end, 10);
+			if (*end || a->snap.level < 1 || a->snap.level > 19) {
+				fprintf(stderr, "gpustate: --level must be "
+						"1..19\n");
+				return EXIT_USAGE;
+			}
+		} else
+			return tool_usage(usage, c == 'h');
+	}
+	if (optind != argc - nargs)
+		return tool_usage(usage, 0);
+	return -1;
+}
+
+static int save_device(struct hw *hw, const struct dev_args *a, struct err *e)
+{
+	const struct chip_ops *chip;
+	struct gs_identity id;
+	struct gs_state st;
+	int rc;
+
+	chip = chip_probe(hw, &id, e);
+	if (!chip)
+		return -ENODEV;
+	if ((rc = chip->save(hw, &st, e)) < 0)
+		return rc;
+	rc = snap_write(a->output, &st, &a->snap, e);
+	gs_state_free(&st);
+	return rc;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct script *s = NULL;
+	struct hw *hw = NULL;
+	struct dev_args a;
+	struct err e;
+	int rc = setup(argc, argv, replay_usage, 1, &a);
+
+	if (rc >= 0)
+		return rc;
+	if ((rc = script_load(argv[optind], &s, &e)) == 0 &&
+	    (rc = backend_open(a.device, &hw, &e)) == 0 &&
+	    (rc = script_run(s, hw, a.trace ? stdout : NULL, &e)) == 0 &&
+	    a.output)
+		rc = save_device(hw, &a, &e);
+	if (rc == 0)
+		fprintf(stderr, "gpustate: %s: %zu steps ok%s%s\n",
+			argv[optind], script_len(s),
+			a.output ? ", saved to " : "",
+			a.output ? a.output : "");
+	script_free(s);
+	hw_destroy(hw);
+	return rc < 0 ? tool_fail(&e) : EXIT_OK;
+}
+
+int cmd_dump(int argc, char **argv)
+{
+	struct hw *hw = NULL;
+	struct dev_args a;
+	struct err e;
+	int rc = setup(argc, argv, dump_usage, 0, &a);
+
+	if (rc >= 0)
+		return rc;
+	if (!a.output)
+		return tool_usage(dump_usage, 0);
+	if ((rc = backend_open(a.device, &hw, &e)) == 0)
+		rc = save_device(hw, &a, &e);
+	hw_destroy(hw);
+	return rc < 0 ? tool_fail(&e) : EXIT_OK;
+}
+
+int cmd_restore(int argc, char **argv)
+{
+	const struct chip_ops *chip;
+	struct hw *hw = NULL;
+	struct gs_state st;
+	struct dev_args a;
+	struct err e;
+	int rc = setup(argc, argv, restore_usage, 1, &a);
+
+	if (rc >= 0)
+		return rc;
+	if (tool_load(argv[optind], &st, &chip))
+		return EXIT_FAIL;
+	if ((rc = backend_open(a.device, &hw, &e)) == 0 &&
+	    (rc = chip->restore(hw, &st, &e)) == 0 && a.output)
+		rc = save_device(hw, &a, &e);
+	if (rc == 0)
+		fprintf(stderr, "gpustate: %s restored onto %s and verified\n",
+			argv[optind], a.device);
+	gs_state_free(&st);
+	hw_destroy(hw);
+	return rc < 0 ? tool_fail(&e) : EXIT_OK;
+}
