@@ -13,7 +13,7 @@
 
 struct stdvga_config {
 	uint32_t vram_mb; /* 1..512, rounded up to a power of two; 0 = 16 */
-	uint8_t revision; /* 2 = QEMU extended registers (default), 0 = none */
+	int no_ext_regs; /* nonzero: revision 0, no QEMU extended registers */
 	int no_edid;      /* nonzero: BAR2 0x000-0x0FF reads all-ones */
 };
 

@@ -83,6 +83,47 @@ static void restore_dispi(struct vio *v, const uint16_t *d)
 	vio_dispi_write(v, DISPI_BANK, d[DISPI_BANK]);
 }
 
+/* Find a DISPI geometry whose fixup derives VIRT_HEIGHT = vh. */
+static int find_geometry(uint16_t vh, uint64_t vram_size, uint16_t *bpp,
+			 uint16_t *vw)
+{
+	static const uint16_t depths[] = {8, 16, 24, 32};
+
+	for (unsigned d = 0; d < 4; d++)
+		for (uint32_t w = 8; w <= 16000; w += 8) {
+			uint64_t line = (uint64_t)w * depths[d] / 8;
+
+			if ((uint16_t)(vram_size / line) == vh) {
+				*bpp = depths[d];
+				*vw = (uint16_t)w;
+				return 0;
+			}
+		}
+	return -1;
+}
+
+/*
+ * VIRT_HEIGHT is derived only by a fixup while enabled and then kept when
+ * the device is disabled, so a disabled state can carry one from an earlier
+ * VBE session (hazard 5). Reproduce it with a brief enable before the VGA
+ * registers are written, because the enable forces some of them (3.3).
+ */
+static void prime_virt_height(struct vio *v, const uint16_t *d,
+			      uint64_t vram_size)
+{
+	uint16_t bpp, vw;
+
+	if ((d[DISPI_ENABLE] & DISPI_ENABLED) || !d[DISPI_VIRT_HEIGHT] ||
+	    find_geometry(d[DISPI_VIRT_HEIGHT], vram_size, &bpp, &vw))
+		return;
+	vio_dispi_write(v, DISPI_BPP, bpp);
+	vio_dispi_write(v, DISPI_XRES, 8);
+	vio_dispi_write(v, DISPI_YRES, 1);
+	vio_dispi_write(v, DISPI_ENABLE, DISPI_ENABLED | DISPI_NOCLEARMEM);
+	vio_dispi_write(v, DISPI_VIRT_WIDTH, vw);
+	vio_dispi_write(v, DISPI_ENABLE, 0);
+}
+
 void stdvga_restore_dac_latch(struct vio *v, const struct stdvga_regs *r)
 {
 	vio_out(v, 0x3c8, r->dac_write_index);
@@ -122,6 +163,7 @@ int stdvga_restore_regs(struct hw *hw, const struct stdvga_regs *r,
 	struct vio v = {.hw = hw, .e = e};
 
 	restore_pci(&v, cfg);
+	prime_virt_height(&v, r->dispi, vram_size);
 	restore_vga(&v, r);
 	restore_dispi(&v, r->dispi);
 	/* Survives reset, so always write it (hazard 15). */

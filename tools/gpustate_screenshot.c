@@ -36,9 +36,8 @@ int cmd_screenshot(int argc, char **argv)
 	gs_state_free(&st);
 	if (rc == 0)
 		rc = gs_image_write_png(&img, out, &e);
+	if (rc == 0)
+		printf("%s: %ux%u\n", out, img.width, img.height);
 	gs_image_free(&img);
-	if (rc < 0)
-		return tool_fail(&e);
-	printf("%s: %ux%u\n", out, img.width, img.height);
-	return EXIT_OK;
+	return rc < 0 ? tool_fail(&e) : EXIT_OK;
 }

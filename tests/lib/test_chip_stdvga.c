@@ -218,7 +218,7 @@ END_TEST
 
 START_TEST(restore_refuses_model_without_ext_regs)
 {
-	struct stdvga_config cfg = {.vram_mb = 4, .revision = 0};
+	struct stdvga_config cfg = {.vram_mb = 4, .no_ext_regs = 1};
 	struct hw *a = th_model(4), *b = NULL;
 	struct gs_state st;
 	struct err e;
