@@ -12,6 +12,9 @@
 
 #include "../dev/hw.h"
 
+#define PCI_COMMAND	   0x04
+#define PCI_COMMAND_MEMORY 0x02
+
 struct vio {
 	struct hw *hw;
 	struct err *e;

@@ -22,14 +22,20 @@ static uint32_t cfg32(const uint8_t cfg[256], unsigned off)
 	return v;
 }
 
-/* BARs first, decode enable last, so no access hits a stale address. */
+static uint32_t saved_command(const uint8_t cfg[256])
+{
+	return cfg[PCI_COMMAND] | (uint32_t)cfg[PCI_COMMAND + 1] << 8;
+}
+
+/* BARs first, then decode, so no access hits a stale address. BAR2 must
+ * answer during the restore; the exact command register comes last. */
 static void restore_pci(struct vio *v, const uint8_t cfg[256])
 {
 	vio_cfg_write(v, PCI_BAR0, 4, cfg32(cfg, PCI_BAR0));
 	vio_cfg_write(v, PCI_BAR2, 4, cfg32(cfg, PCI_BAR2));
 	vio_cfg_write(v, PCI_INTERRUPT_LINE, 1, cfg[PCI_INTERRUPT_LINE]);
 	vio_cfg_write(v, PCI_COMMAND, 2,
-		      cfg[PCI_COMMAND] | (uint32_t)cfg[PCI_COMMAND + 1] << 8);
+		      saved_command(cfg) | PCI_COMMAND_MEMORY);
 }
 
 /* Colour decode during the restore (hazard 7); SR0 reset around SR1-4
@@ -173,5 +179,6 @@ int stdvga_restore_regs(struct hw *hw, const struct stdvga_regs *r,
 	if (!v.rc)
 		v.rc = stdvga_vram_write(hw, vram, vram_size, e);
 	restore_latches(&v, r);
+	vio_cfg_write(&v, PCI_COMMAND, 2, saved_command(cfg));
 	return v.rc;
 }

@@ -76,7 +76,8 @@ static void save_dispi(struct vio *v, struct stdvga_regs *r)
 	}
 }
 
-static void save_bar2(struct vio *v, struct stdvga_regs *r, uint8_t revision)
+static void save_bar2_regs(struct vio *v, struct stdvga_regs *r,
+			   uint8_t revision)
 {
 	for (unsigned i = 0; i < sizeof(r->edid); i += 4) {
 		uint32_t w = vio_mmio_read(v, STDVGA_BAR2_EDID + i, 4);
@@ -88,6 +89,18 @@ static void save_bar2(struct vio *v, struct stdvga_regs *r, uint8_t revision)
 	r->ext_size = vio_mmio_read(v, STDVGA_BAR2_EXT, 4);
 	if (r->ext_size >= 8)
 		r->endian = vio_mmio_read(v, STDVGA_BAR2_EXT + 4, 4);
+}
+
+/* BAR2 answers only with memory decode on: turn it on for the reads. */
+static void save_bar2(struct vio *v, struct stdvga_regs *r, uint8_t revision)
+{
+	uint32_t cmd = vio_cfg_read(v, PCI_COMMAND, 2);
+
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		vio_cfg_write(v, PCI_COMMAND, 2, cmd | PCI_COMMAND_MEMORY);
+	save_bar2_regs(v, r, revision);
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		vio_cfg_write(v, PCI_COMMAND, 2, cmd);
 }
 
 static void save_palette(struct vio *v, struct stdvga_regs *r)
