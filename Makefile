@@ -83,14 +83,20 @@ fuzz: $(FUZZ_BINS)
 demo: all
 	tests/demo.sh $(B)
 
+PUBLIC_HEADERS := dev/hw.h dev/stdvga.h dev/backend.h lib/err.h lib/state.h \
+	lib/chip.h lib/chip_stdvga.h lib/image.h lib/snapshot.h lib/script.h \
+	lib/atomic_file.h
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
 		$(DESTDIR)$(PREFIX)/include/gpustate/dev \
 		$(DESTDIR)$(PREFIX)/include/gpustate/lib
 	install -m 755 $(GPUSTATE) $(DESTDIR)$(PREFIX)/bin/gpustate
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgpustate.a
-	install -m 644 dev/*.h $(DESTDIR)$(PREFIX)/include/gpustate/dev
-	install -m 644 lib/*.h $(DESTDIR)$(PREFIX)/include/gpustate/lib
+	install -m 644 $(filter dev/%,$(PUBLIC_HEADERS)) \
+		$(DESTDIR)$(PREFIX)/include/gpustate/dev
+	install -m 644 $(filter lib/%,$(PUBLIC_HEADERS)) \
+		$(DESTDIR)$(PREFIX)/include/gpustate/lib
 
 FORMAT_SRCS = $(wildcard dev/*.[ch] lib/*.[ch] tools/*.[ch] tests/*/*.[ch] \
 	bench/*.[ch])

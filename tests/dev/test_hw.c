@@ -1,0 +1,97 @@
+/* Access-interface helpers (dev/hw.c) and device names (dev/backend.c). */
+#include <check.h>
+#include <errno.h>
+#include <string.h>
+
+#include "../helpers/th_device.h"
+#include "dev/backend.h"
+
+START_TEST(map_refuses_unmappable_and_missing_regions)
+{
+	struct hw *hw = th_model(1);
+	struct err e = {{0}};
+	uint64_t size;
+
+	ck_assert_ptr_null(hw_region_map(hw, HW_REGION_BAR2, &size, &e));
+	ck_assert_msg(strstr(e.msg, "not mappable"), "message: %s", e.msg);
+	ck_assert_ptr_null(hw_region_map(hw, 4, &size, &e));
+	hw_destroy(hw);
+}
+END_TEST
+
+START_TEST(map_gives_vram_shared_with_device)
+{
+	struct hw *hw = th_model(2);
+	struct err e = {{0}};
+	uint64_t size;
+	uint32_t v = 0;
+	uint8_t *p = hw_region_map(hw, HW_REGION_BAR0, &size, &e);
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(size, 2u << 20);
+	p[size - 4] = 0x5a;
+	th_run(hw, "cfg.w16 4 2\n");
+	ck_assert_int_eq(
+		hw_region_read(hw, HW_REGION_BAR0, size - 4, 1, &v, &e), 0);
+	ck_assert_uint_eq(v, 0x5a);
+	hw_region_unmap(p, size);
+	hw_destroy(hw);
+}
+END_TEST
+
+static const struct {
+	const char *spec, *msg;
+} bad_specs[] = {
+	{"pci:0000:00:02.0", "unknown device"}, {"simx", "unknown device"},
+	{"sim:vram=", "VRAM must be"},		{"sim:vram=0", "VRAM must be"},
+	{"sim:vram=513", "VRAM must be"},	{"sim:vram=8x", "VRAM must be"},
+	{"sim:size=8", "only option"},		{"", "unknown device"},
+};
+
+START_TEST(backend_rejects_bad_names)
+{
+	struct hw *hw = NULL;
+	struct err e = {{0}};
+
+	ck_assert_int_eq(backend_open(bad_specs[_i].spec, &hw, &e), -EINVAL);
+	ck_assert_ptr_null(hw);
+	ck_assert_msg(strstr(e.msg, bad_specs[_i].msg), "'%s': %s",
+		      bad_specs[_i].spec, e.msg);
+}
+END_TEST
+
+START_TEST(backend_opens_sim_with_vram_size)
+{
+	struct hw_region r;
+	struct hw *hw = NULL;
+	struct err e = {{0}};
+
+	ck_assert_int_eq(backend_open("sim:vram=3", &hw, &e), 0);
+	ck_assert_int_eq(hw_region_info(hw, HW_REGION_BAR0, &r, &e), 0);
+	ck_assert_uint_eq(r.size, 4u << 20); /* rounded up to a power of two */
+	hw_destroy(hw);
+	ck_assert_int_eq(backend_open("sim", &hw, &e), 0);
+	ck_assert_int_eq(hw_region_info(hw, HW_REGION_BAR0, &r, &e), 0);
+	ck_assert_uint_eq(r.size, 16u << 20);
+	hw_destroy(hw);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("hw");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, map_refuses_unmappable_and_missing_regions);
+	tcase_add_test(tc, map_gives_vram_shared_with_device);
+	tcase_add_loop_test(tc, backend_rejects_bad_names, 0,
+			    sizeof(bad_specs) / sizeof(bad_specs[0]));
+	tcase_add_test(tc, backend_opens_sim_with_vram_size);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return th_run_suite(suite());
+}
