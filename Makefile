@@ -55,7 +55,7 @@ $(LIB): $(LIB_OBJS)
 $(GPUSTATE): $(GPUSTATE_SRCS:%.c=$(B)/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/%: tests/%.c $(TEST_HELPERS) $(LIB) $(wildcard */*.h)
+$(B)/tests/%: tests/%.c $(TEST_HELPERS) $(LIB) $(wildcard */*.h tests/helpers/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_HELPERS) \
 		$(LIB) $(TEST_LDLIBS) $(LDLIBS)
