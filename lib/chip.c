@@ -135,3 +135,28 @@ void chip_field_name(const struct chip_field *f, unsigned i, char *buf,
 	else
 		snprintf(buf, len, "%s", f->name);
 }
+
+int chip_regs_diff(const struct chip_ops *c, const uint8_t *a, const uint8_t *b,
+		   chip_diff_fn fn, void *ctx)
+{
+	size_t pos = 0;
+	char name[32];
+	int rc;
+
+	for (size_t f = 0; f < c->nfields; f++) {
+		const struct chip_field *fd = &c->fields[f];
+
+		for (unsigned i = 0; i < fd->count; i++) {
+			uint32_t va = chip_field_get(fd, a, pos, i);
+			uint32_t vb = chip_field_get(fd, b, pos, i);
+
+			if (va == vb)
+				continue;
+			chip_field_name(fd, i, name, sizeof(name));
+			if ((rc = fn(ctx, name, fd->width, va, vb)))
+				return rc;
+		}
+		pos += (size_t)fd->count * fd->width;
+	}
+	return 0;
+}

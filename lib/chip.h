@@ -61,6 +61,13 @@ size_t chip_regs_len(const struct chip_ops *c);
 /* Name of element i of field f, e.g. "CR11" or "XRES". */
 void chip_field_name(const struct chip_field *f, unsigned i, char *buf,
 		     size_t len);
+/* Called for a register that differs: its name, width in bytes, values. */
+typedef int (*chip_diff_fn)(void *ctx, const char *name, unsigned width,
+			    uint32_t a, uint32_t b);
+/* Call fn for every register whose value differs between blobs a and b, in
+ * table order; stops at the first nonzero return and returns it. */
+int chip_regs_diff(const struct chip_ops *c, const uint8_t *a, const uint8_t *b,
+		   chip_diff_fn fn, void *ctx);
 /* Value of element i of field f in a blob; *pos gives where f starts. */
 uint32_t chip_field_get(const struct chip_field *f, const uint8_t *blob,
 			size_t pos, unsigned i);

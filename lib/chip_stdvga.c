@@ -164,30 +164,13 @@ static int stdvga_check(struct hw *hw, const struct gs_state *st, struct err *e)
 	return 0;
 }
 
-/* Compare two register blobs; name the first difference. */
-static int compare_regs(const uint8_t *want, const uint8_t *have, struct err *e)
+static int first_mismatch(void *ctx, const char *name, unsigned width,
+			  uint32_t want, uint32_t have)
 {
-	size_t pos = 0;
-	char name[32];
-
-	for (size_t f = 0; f < chip_stdvga.nfields; f++) {
-		const struct chip_field *fd = &chip_stdvga.fields[f];
-
-		for (unsigned i = 0; i < fd->count; i++) {
-			uint32_t a = chip_field_get(fd, want, pos, i);
-			uint32_t b = chip_field_get(fd, have, pos, i);
-
-			if (a == b)
-				continue;
-			chip_field_name(fd, i, name, sizeof(name));
-			return err_set(e, -EIO,
-				       "verify: register %s reads back 0x%x, "
-				       "restored 0x%x",
-				       name, b, a);
-		}
-		pos += (size_t)fd->count * fd->width;
-	}
-	return 0;
+	return err_set(ctx, -EIO,
+		       "verify: register %s reads back 0x%0*x, "
+		       "restored 0x%0*x",
+		       name, 2 * width, have, 2 * width, want);
 }
 
 static int compare_state(const struct gs_state *want,
@@ -201,7 +184,8 @@ static int compare_state(const struct gs_state *want,
 		   {0x10, 4, "BAR0"},
 		   {0x18, 4, "BAR2"},
 		   {0x3c, 1, "interrupt line"}};
-	int rc = compare_regs(want->regs, have->regs, e);
+	int rc = chip_regs_diff(&chip_stdvga, want->regs, have->regs,
+				first_mismatch, e);
 
 	if (rc < 0)
 		return rc;

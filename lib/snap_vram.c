@@ -96,7 +96,7 @@ int snap_vram_encode(const uint8_t *vram, uint64_t vram_size,
 	size_t cb = (size_t)snap_chunk_bytes(vram_size, chunk_size);
 	uint8_t *entry = out + SNAP_V_TABLE;
 	uint8_t *dst = entry + (size_t)n * SNAP_V_ENTRY_SIZE;
-	ZSTD_CCtx *cc;
+	ZSTD_CCtx *cc = NULL;
 	int r = make_cctx(level, &cc, e);
 
 	if (r)

@@ -93,9 +93,11 @@ static void restore_dispi(struct vio *v, const uint16_t *d)
 static int find_geometry(uint16_t vh, uint64_t vram_size, uint16_t *bpp,
 			 uint16_t *vw)
 {
-	static const uint16_t depths[] = {8, 16, 24, 32};
+	/* 4 bpp too: its half-byte pixels give line lengths no other depth
+	 * reaches (600 pixels: 300 bytes). */
+	static const uint16_t depths[] = {4, 8, 16, 24, 32};
 
-	for (unsigned d = 0; d < 4; d++)
+	for (unsigned d = 0; d < sizeof(depths) / sizeof(depths[0]); d++)
 		for (uint32_t w = 8; w <= 16000; w += 8) {
 			uint64_t line = (uint64_t)w * depths[d] / 8;
 

@@ -48,30 +48,13 @@ static unsigned diff_pcicfg(const uint8_t *a, const uint8_t *b)
 	return n;
 }
 
-static unsigned diff_regs(const struct chip_ops *chip, const uint8_t *a,
-			  const uint8_t *b)
+static int print_reg(void *ctx, const char *name, unsigned width, uint32_t a,
+		     uint32_t b)
 {
-	unsigned n = 0;
-	size_t pos = 0;
-	char name[32];
-
-	for (size_t f = 0; f < chip->nfields; f++) {
-		const struct chip_field *fd = &chip->fields[f];
-
-		for (unsigned i = 0; i < fd->count; i++) {
-			uint32_t va = chip_field_get(fd, a, pos, i);
-			uint32_t vb = chip_field_get(fd, b, pos, i);
-
-			if (va == vb)
-				continue;
-			chip_field_name(fd, i, name, sizeof(name));
-			printf("register %-20s 0x%0*x -> 0x%0*x\n", name,
-			       2 * fd->width, va, 2 * fd->width, vb);
-			n++;
-		}
-		pos += (size_t)fd->count * fd->width;
-	}
-	return n;
+	printf("register %-20s 0x%0*x -> 0x%0*x\n", name, 2 * width, a,
+	       2 * width, b);
+	++*(unsigned *)ctx;
+	return 0;
 }
 
 static int page_differs(const uint8_t *a, const uint8_t *b, uint64_t off,
@@ -118,7 +101,7 @@ static unsigned diff_states(const struct chip_ops *chip,
 		printf("registers not compared: different chip drivers\n");
 		return n + 1;
 	}
-	n += diff_regs(chip, a->regs, b->regs);
+	chip_regs_diff(chip, a->regs, b->regs, print_reg, &n);
 	if (a->id.vram_size != b->id.vram_size) {
 		printf("vram not compared: different sizes\n");
 		return n + 1;
