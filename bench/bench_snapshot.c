@@ -84,7 +84,7 @@ static void fill_random(uint8_t *v)
 static void print_row(const char *content, const char *op, double t,
 		      double base)
 {
-	printf("| %-9s | %-22s | %9.2f | %8.0f | %6.2fx |\n", content, op,
+	printf("| %-9s | %-24s | %9.2f | %8.0f | %6.2fx |\n", content, op,
 	       t * 1e3, VRAM / t / 1e6, t / base);
 }
 
@@ -154,10 +154,10 @@ static void bench_content(const char *content, void (*fill)(uint8_t *),
 	print_row(content, "save (device -> state)", median(ts), base);
 	print_row(content, "restore+verify", median(tr), base);
 	print_row(content, "encode (zstd chunks)", median(te), base);
-	print_row(content, "decode (validate+unzstd)", median(td), base);
+	print_row(content, "decode (check+unzstd)", median(td), base);
 	print_row(content, "write file (fsync)", median(tw), base);
 	print_row(content, "read file", median(tl), base);
-	printf("| %-9s | %-22s | %9s | %8s | %6.1f%% |\n", content,
+	printf("| %-9s | %-24s | %9s | %8s | %6.1f%% |\n", content,
 	       "snapshot size", "", "", 100.0 * (double)len / VRAM);
 	hw_region_unmap(vram, size);
 	unlink(path);
@@ -178,10 +178,10 @@ int main(void)
 	printf("stdvga 16 MiB VRAM, median of %d runs; ratio = time / memcpy "
 	       "time\n\n",
 	       RUNS);
-	printf("| VRAM      | operation              |   ms      |  MB/s    | "
-	       "ratio   |\n");
-	printf("|-----------|------------------------|-----------|----------|-"
-	       "--------|\n");
+	printf("| VRAM      | operation                |   ms      |  MB/s    "
+	       "| ratio   |\n");
+	printf("|-----------|--------------------------|-----------|----------"
+	       "|---------|\n");
 	bench_content("desktop", fill_desktop, 0);
 	bench_content("4 pages", fill_desktop, 1);
 	bench_content("random", fill_random, 0);

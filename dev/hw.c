@@ -5,8 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-void *hw_region_map(struct hw *hw, unsigned idx, uint64_t *size,
-		    struct err *e)
+void *hw_region_map(struct hw *hw, unsigned idx, uint64_t *size, struct err *e)
 {
 	struct hw_region r;
 	void *p;
@@ -17,8 +16,8 @@ void *hw_region_map(struct hw *hw, unsigned idx, uint64_t *size,
 		err_set(e, -ENOTSUP, "region %u is not mappable", idx);
 		return NULL;
 	}
-	p = mmap(NULL, r.size, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd,
-		 (off_t)r.fd_offset);
+	p = mmap(NULL, r.size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_POPULATE, r.fd, (off_t)r.fd_offset);
 	if (p == MAP_FAILED) {
 		err_set(e, -errno, "mmap region %u: %s", idx, strerror(errno));
 		return NULL;
