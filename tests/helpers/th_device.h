@@ -25,6 +25,15 @@ void th_assert_states_equal(const struct gs_state *a, const struct gs_state *b);
 void th_roundtrip(struct hw *a);
 /* Scribble over a device's VRAM and registers (a "used" device). */
 void th_scribble(struct hw *hw, unsigned seed);
+/* th_roundtrip, handing back the original state (sa) and the state saved
+ * from the restored model (sb); the caller frees both. */
+void th_roundtrip_keep(struct hw *a, struct gs_state *sa, struct gs_state *sb);
+/* Decode a and b (chip_stdvga.scanout): fail unless both succeed or fail
+ * with the same code, and unless the pictures are bit-identical. Returns
+ * that code; on 0, img (if non-NULL) gets a's picture for the caller to
+ * free, otherwise img is left empty. */
+int th_assert_scanouts_equal(const struct gs_state *a, const struct gs_state *b,
+			     struct gs_image *img);
 
 /* Run a suite, print Check's summary; returns the process exit code. */
 int th_run_suite(Suite *s);
