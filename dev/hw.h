@@ -36,7 +36,7 @@ enum {
 struct hw_region {
 	uint64_t size;
 	uint32_t flags;
-	int fd;             /* valid only with HW_REGION_F_MMAP, else -1 */
+	int fd;		    /* valid only with HW_REGION_F_MMAP, else -1 */
 	uint64_t fd_offset; /* where the region starts in fd */
 };
 
@@ -123,8 +123,7 @@ static inline void hw_destroy(struct hw *hw)
 }
 
 /* mmap a mappable region read/write; returns NULL and fills e on failure. */
-void *hw_region_map(struct hw *hw, unsigned idx, uint64_t *size,
-		    struct err *e);
+void *hw_region_map(struct hw *hw, unsigned idx, uint64_t *size, struct err *e);
 void hw_region_unmap(void *p, uint64_t size);
 
 #endif

@@ -13,8 +13,8 @@
 
 struct stdvga_config {
 	uint32_t vram_mb; /* 1..512, rounded up to a power of two; 0 = 16 */
-	int no_ext_regs; /* nonzero: revision 0, no QEMU extended registers */
-	int no_edid;      /* nonzero: BAR2 0x000-0x0FF reads all-ones */
+	int no_ext_regs;  /* nonzero: revision 0, no QEMU extended registers */
+	int no_edid;	  /* nonzero: BAR2 0x000-0x0FF reads all-ones */
 };
 
 /* Create a model in its power-on state (VRAM zero). cfg may be NULL. */

@@ -55,7 +55,8 @@ int atomic_write_file(const char *path, const void *data, size_t len,
 	char tmp[PATH_MAX];
 	int fd, r;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >=
+	    (int)sizeof(tmp))
 		return err_set(e, -ENAMETOOLONG, "%s: path too long", path);
 	fd = mkstemp(tmp);
 	if (fd < 0)
@@ -72,7 +73,8 @@ int atomic_write_file(const char *path, const void *data, size_t len,
 		r = -errno;
 	if (r) {
 		unlink(tmp);
-		return err_set(e, r, "%s: write failed: %s", path, strerror(-r));
+		return err_set(e, r, "%s: write failed: %s", path,
+			       strerror(-r));
 	}
 	r = fsync_dir_of(path);
 	if (r)

@@ -35,14 +35,14 @@ enum {
 	DISPI_NOCLEARMEM = 0x80,
 };
 
-#define STDVGA_VENDOR 0x1234
-#define STDVGA_DEVICE 0x1111
-#define STDVGA_BAR2_EDID 0x000
-#define STDVGA_BAR2_VGA 0x400 /* port 0x3C0 + n at 0x400 + n */
+#define STDVGA_VENDOR	  0x1234
+#define STDVGA_DEVICE	  0x1111
+#define STDVGA_BAR2_EDID  0x000
+#define STDVGA_BAR2_VGA	  0x400 /* port 0x3C0 + n at 0x400 + n */
 #define STDVGA_BAR2_DISPI 0x500
-#define STDVGA_BAR2_EXT 0x600
-#define STDVGA_ENDIAN_LE 0x1e1e1e1eu
-#define STDVGA_ENDIAN_BE 0xbebebebeu
+#define STDVGA_BAR2_EXT	  0x600
+#define STDVGA_ENDIAN_LE  0x1e1e1e1eu
+#define STDVGA_ENDIAN_BE  0xbebebebeu
 
 /* Attribute controller flip-flop phase as saved. */
 enum { AR_PHASE_INDEX = 0, AR_PHASE_DATA = 1 };

@@ -17,9 +17,10 @@
 #include "state.h"
 
 struct snap_opts {
-	uint32_t chunk_size; /* VRAM chunk, power of two 4 KiB..16 MiB; 0 = 64 KiB */
-	int level;           /* zstd level; 0 = default (3) */
-	int raw_vram;        /* also store a page-aligned uncompressed VRAM copy */
+	uint32_t chunk_size; /* VRAM chunk, power of two 4 KiB..16 MiB; 0 = 64
+				KiB */
+	int level;	     /* zstd level; 0 = default (3) */
+	int raw_vram; /* also store a page-aligned uncompressed VRAM copy */
 };
 
 /* Serialise st into a malloc()ed buffer. */

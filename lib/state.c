@@ -15,7 +15,8 @@ int gs_state_alloc(struct gs_state *st, const struct gs_identity *id,
 	st->vram = id->vram_size ? malloc(id->vram_size) : NULL;
 	if (!st->regs || (id->vram_size && !st->vram)) {
 		gs_state_free(st);
-		return err_set(e, -ENOMEM, "out of memory for %llu bytes of VRAM",
+		return err_set(e, -ENOMEM,
+			       "out of memory for %llu bytes of VRAM",
 			       (unsigned long long)id->vram_size);
 	}
 	return 0;

@@ -20,13 +20,13 @@ struct gs_identity {
 	uint32_t class_code; /* 24 bits: base class, subclass, prog-if */
 	uint64_t vram_size;  /* bytes */
 	char chip[GS_CHIP_NAME_MAX]; /* chip driver name, NUL-terminated */
-	uint32_t chip_version;       /* that driver's register layout version */
+	uint32_t chip_version;	     /* that driver's register layout version */
 };
 
 struct gs_state {
 	struct gs_identity id;
 	uint8_t pcicfg[256]; /* config space as programmed at save time */
-	uint8_t *regs;       /* chip register blob, chip_ops.regs_len bytes */
+	uint8_t *regs;	     /* chip register blob, chip_ops.regs_len bytes */
 	size_t regs_len;
 	uint8_t *vram; /* id.vram_size bytes */
 };
