@@ -36,6 +36,10 @@ struct chip_ops {
 	int (*probe)(struct hw *hw, struct gs_identity *id, struct err *e);
 	/* Read the complete state through hw into st (allocated here). */
 	int (*save)(struct hw *hw, struct gs_state *st, struct err *e);
+	/* Registers only, into blob (chip_regs_len bytes): for decoding the
+	 * live picture with VRAM read in place. Like save, it puts back what
+	 * its reads disturb, so the guest should not be mid-sequence. */
+	int (*save_regs)(struct hw *hw, uint8_t *blob, struct err *e);
 	/* Check that st fits the device without touching it. */
 	int (*check)(struct hw *hw, const struct gs_state *st, struct err *e);
 	/* Reset hw, write st in the safe order, read back and verify. */

@@ -124,6 +124,19 @@ static int stdvga_save(struct hw *hw, struct gs_state *st, struct err *e)
 	return 0;
 }
 
+static int stdvga_save_regs_blob(struct hw *hw, uint8_t *blob, struct err *e)
+{
+	struct gs_identity id;
+	struct stdvga_regs r;
+	int rc;
+
+	if ((rc = stdvga_probe(hw, &id, e)) < 0 ||
+	    (rc = stdvga_save_regs(hw, &r, id.revision, e)) < 0)
+		return rc;
+	chip_encode(&chip_stdvga, &r, blob);
+	return 0;
+}
+
 #define CHECK_ID(field, fmt)                                                   \
 	do {                                                                   \
 		if (want->field != have.field)                                 \
@@ -206,15 +219,14 @@ static int compare_state(const struct gs_state *want,
 	return 0;
 }
 
-static int stdvga_restore(struct hw *hw, const struct gs_state *st,
-			  struct err *e)
+/* Reset, write st in the safe order, read everything back and compare. */
+static int write_and_verify(struct hw *hw, const struct gs_state *st,
+			    struct err *e)
 {
 	struct stdvga_regs r;
 	struct gs_state back;
 	int rc;
 
-	if ((rc = stdvga_check(hw, st, e)) < 0)
-		return rc;
 	chip_decode(&chip_stdvga, st->regs, &r);
 	if ((rc = hw_reset(hw, e)) < 0)
 		return err_wrap(e, rc, "reset before restore");
@@ -226,6 +238,37 @@ static int stdvga_restore(struct hw *hw, const struct gs_state *st,
 		return err_wrap(e, rc, "verify");
 	rc = compare_state(st, &back, e);
 	gs_state_free(&back);
+	return rc;
+}
+
+/* A restore that fails after touching the device puts back what the device
+ * held before, so a bad snapshot loses nothing. */
+static int stdvga_restore(struct hw *hw, const struct gs_state *st,
+			  struct err *e)
+{
+	struct gs_state before;
+	struct err undo = {{0}};
+	char msg[sizeof(e->msg)];
+	int rc;
+
+	if ((rc = stdvga_check(hw, st, e)) < 0)
+		return rc;
+	if ((rc = stdvga_save(hw, &before, e)) < 0)
+		return err_wrap(e, rc, "save before restore");
+	rc = write_and_verify(hw, st, e);
+	if (rc < 0) {
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		if (write_and_verify(hw, &before, &undo) == 0)
+			err_set(e, rc,
+				"%.400s; the device was put back as it was",
+				msg);
+		else
+			err_set(e, rc,
+				"%.250s; putting the device back failed "
+				"too: %.200s",
+				msg, undo.msg);
+	}
+	gs_state_free(&before);
 	return rc;
 }
 
@@ -255,6 +298,7 @@ const struct chip_ops chip_stdvga = {
 	.nfields = ARRAY_SIZE(stdvga_fields),
 	.probe = stdvga_probe,
 	.save = stdvga_save,
+	.save_regs = stdvga_save_regs_blob,
 	.check = stdvga_check,
 	.restore = stdvga_restore,
 	.describe = stdvga_describe,

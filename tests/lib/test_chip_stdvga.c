@@ -233,11 +233,11 @@ START_TEST(restore_refuses_model_without_ext_regs)
 END_TEST
 
 /* A register value the hardware cannot hold fails verification by name. */
-START_TEST(restore_verify_names_first_mismatch)
+START_TEST(restore_verify_names_first_mismatch_and_rolls_back)
 {
 	struct hw *a = th_model(4), *b = th_model(4);
+	struct gs_state st, before, after;
 	struct stdvga_regs r;
-	struct gs_state st;
 	struct err e = {{0}};
 
 	th_run(a, FIRMWARE);
@@ -245,9 +245,17 @@ START_TEST(restore_verify_names_first_mismatch)
 	th_regs(&st, &r);
 	r.sr[1] = 0xff; /* SR01 keeps only 0x3d */
 	chip_encode(&chip_stdvga, &r, st.regs);
+	th_run(b, VBE_MODE "vram.random 0 0x10000 8\n");
+	th_save(b, &before);
 	ck_assert_int_eq(chip_stdvga.restore(b, &st, &e), -EIO);
 	ck_assert_msg(strstr(e.msg, "SR01"), "message: %s", e.msg);
+	ck_assert_msg(strstr(e.msg, "put back as it was"), "message: %s",
+		      e.msg);
+	th_save(b, &after);
+	th_assert_states_equal(&before, &after);
 	gs_state_free(&st);
+	gs_state_free(&before);
+	gs_state_free(&after);
 	hw_destroy(a);
 	hw_destroy(b);
 }
@@ -280,7 +288,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, restore_refuses_other_vram_size);
 	tcase_add_test(tc, restore_refuses_other_identity);
 	tcase_add_test(tc, restore_refuses_model_without_ext_regs);
-	tcase_add_test(tc, restore_verify_names_first_mismatch);
+	tcase_add_test(tc, restore_verify_names_first_mismatch_and_rolls_back);
 	tcase_add_test(tc, chip_probe_finds_stdvga);
 	suite_add_tcase(s, tc);
 	return s;
