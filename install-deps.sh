@@ -3,9 +3,11 @@
 # Idempotent: packages already present are left alone; safe to rerun.
 set -eu
 
+# gvncviewer ships gvnccapture, the headless VNC client the display tests
+# capture frames with.
 PKGS="build-essential pkg-config clang clang-format libclang-rt-14-dev
 check libzstd-dev libpng-dev libpciaccess-dev libdrm-dev libosmesa6-dev
-zstd"
+zstd libvncserver-dev gvncviewer"
 
 missing=""
 for p in $PKGS; do
