@@ -8,7 +8,7 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 FUZZ_SECONDS ?= 60
 
-PKGS := libzstd libpng libvncserver
+PKGS := libzstd libpng libvncserver pciaccess
 TEST_PKGS := check osmesa
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
@@ -34,6 +34,8 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 LIB := $(B)/libgpustate.a
 GPUSTATE_SRCS := $(wildcard tools/gpustate*.c)
 GPUSTATE := $(B)/gpustate
+GPUD_SRCS := $(wildcard tools/gpud*.c)
+GPUD := $(B)/gpud
 TEST_SRCS := $(wildcard tests/*/test_*.c)
 TEST_BINS := $(TEST_SRCS:%.c=$(B)/%)
 TEST_HELPERS := $(wildcard tests/helpers/*.c)
@@ -42,7 +44,7 @@ BENCH_BINS := $(BENCH_SRCS:%.c=$(B)/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=build/fuzz/%)
 
-all: $(LIB) $(GPUSTATE)
+all: $(LIB) $(GPUSTATE) $(GPUD)
 
 $(B)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(@D)
@@ -53,6 +55,9 @@ $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(GPUSTATE): $(GPUSTATE_SRCS:%.c=$(B)/%.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(GPUD): $(GPUD_SRCS:%.c=$(B)/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/%: tests/%.c $(TEST_HELPERS) $(LIB) $(wildcard */*.h tests/helpers/*.h)
@@ -85,13 +90,14 @@ demo: all
 
 PUBLIC_HEADERS := dev/hw.h dev/stdvga.h dev/backend.h lib/err.h lib/state.h \
 	lib/chip.h lib/chip_stdvga.h lib/image.h lib/snapshot.h lib/script.h \
-	lib/atomic_file.h
+	lib/atomic_file.h lib/vfu_client.h lib/mig_stream.h lib/vfio_user.h
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
 		$(DESTDIR)$(PREFIX)/include/gpustate/dev \
 		$(DESTDIR)$(PREFIX)/include/gpustate/lib
 	install -m 755 $(GPUSTATE) $(DESTDIR)$(PREFIX)/bin/gpustate
+	install -m 755 $(GPUD) $(DESTDIR)$(PREFIX)/bin/gpud
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgpustate.a
 	install -m 644 $(filter dev/%,$(PUBLIC_HEADERS)) \
 		$(DESTDIR)$(PREFIX)/include/gpustate/dev

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/vfu_client.h"
+#include "pci.h"
 #include "stdvga.h"
 
 static int open_sim(const char *opts, struct hw **out, struct err *e)
@@ -35,8 +37,12 @@ int backend_open(const char *spec, struct hw **out, struct err *e)
 {
 	if (!strncmp(spec, "sim", 3) && (spec[3] == 0 || spec[3] == ':'))
 		return open_sim(spec + 3, out, e);
+	if (!strncmp(spec, "unix:", 5) && spec[5])
+		return vfu_client_open(spec + 5, out, e);
+	if (!strncmp(spec, "pci:", 4))
+		return pci_open(spec + 4, out, e);
 	return err_set(e, -EINVAL,
-		       "unknown device '%s' (this build knows 'sim' and "
-		       "'sim:vram=MB')",
+		       "unknown device '%s' (this build knows 'sim', "
+		       "'sim:vram=MB', 'unix:PATH' and 'pci:DDDD:BB:DD.F')",
 		       spec);
 }

@@ -22,6 +22,8 @@ static const struct {
 	{"replay", cmd_replay, "run an access script on a fresh device"},
 	{"dump", cmd_dump, "save a device's state to a snapshot"},
 	{"restore", cmd_restore, "restore a snapshot onto a device and verify"},
+	{"list", cmd_list, "list the devices of this host that -d can name"},
+	{"reset", cmd_reset, "reset the device served by gpud"},
 };
 
 static void usage(FILE *out)

@@ -16,6 +16,8 @@ int cmd_screenshot(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
 
 /* Print "gpustate: msg" to stderr; returns EXIT_FAIL. */
 int tool_fail(const struct err *e);
@@ -24,5 +26,19 @@ int tool_usage(const char *usage, int help);
 /* Load a snapshot and find its chip driver; prints errors itself. */
 int tool_load(const char *path, struct gs_state *st,
 	      const struct chip_ops **chip);
+
+#define SERVER_HELP                                                            \
+	"  -s, --server SOCK the device served by gpud (vfio-user) at "        \
+	"socket SOCK\n"
+
+struct snap_opts;
+/* The state of the device served at sock, through migration (STOP_COPY);
+ * prints errors itself. */
+int tool_server_state(const char *sock, struct gs_state *st,
+		      const struct chip_ops **chip);
+/* Validate the snapshot at path, check it fits the device at sock, load it
+ * through migration (RESUMING); optionally save the result to after. */
+int tool_server_restore(const char *sock, const char *path, const char *after,
+			const struct snap_opts *o);
 
 #endif

@@ -9,9 +9,11 @@
 #include "lib/snapshot.h"
 
 static const char show_usage[] =
-	"usage: gpustate show [-a] FILE\n"
-	"Print a snapshot: device identity, PCI configuration, the decoded\n"
-	"display mode and every register by name.\n"
+	"usage: gpustate show [-a] FILE | show [-a] --server SOCK\n"
+	"Print a snapshot, or the live state of the device served at SOCK\n"
+	"(through vfio-user migration): device identity, PCI configuration, "
+	"the\n"
+	"decoded display mode and every register by name.\n" SERVER_HELP
 	"  -a, --all   also print arrays of 256+ entries in full (palette, "
 	"EDID;\n"
 	"              by default only their first 16 entries)\n";
@@ -84,24 +86,33 @@ static void print_vram_summary(const struct gs_state *st)
 
 int cmd_show(int argc, char **argv)
 {
-	static const struct option opts[] = {{"all", no_argument, 0, 'a'},
-					     {"help", no_argument, 0, 'h'},
-					     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+		{"all", no_argument, 0, 'a'},
+		{"server", required_argument, 0, 's'},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
 	const struct chip_ops *chip;
+	const char *server = NULL;
 	struct gs_state st;
 	int c, all = 0;
 	size_t pos = 0;
 
-	while ((c = getopt_long(argc, argv, "ah", opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "as:h", opts, NULL)) != -1)
 		if (c == 'a')
 			all = 1;
+		else if (c == 's')
+			server = optarg;
 		else
 			return tool_usage(show_usage, c == 'h');
-	if (optind != argc - 1)
+	if (optind != argc - (server ? 0 : 1))
 		return tool_usage(show_usage, 0);
-	if (tool_load(argv[optind], &st, &chip))
+	if (server ? tool_server_state(server, &st, &chip)
+		   : tool_load(argv[optind], &st, &chip))
 		return EXIT_FAIL;
-	printf("snapshot: %s\n", argv[optind]);
+	if (server)
+		printf("server:  %s (live)\n", server);
+	else
+		printf("snapshot: %s\n", argv[optind]);
 	print_identity(&st);
 	chip->describe(&st, stdout);
 	print_vram_summary(&st);

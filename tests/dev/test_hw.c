@@ -42,7 +42,7 @@ END_TEST
 static const struct {
 	const char *spec, *msg;
 } bad_specs[] = {
-	{"pci:0000:00:02.0", "unknown device"}, {"simx", "unknown device"},
+	{"pcx:0000:00:02.0", "unknown device"}, {"simx", "unknown device"},
 	{"sim:vram=", "VRAM must be"},		{"sim:vram=0", "VRAM must be"},
 	{"sim:vram=513", "VRAM must be"},	{"sim:vram=8x", "VRAM must be"},
 	{"sim:size=8", "only option"},		{"", "unknown device"},

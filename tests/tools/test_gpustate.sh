@@ -95,8 +95,8 @@ printf 'io.w8 0x3c2 1\nbar0.w32 0x1000000 0\n' >"$T/range.gs"
 expect "replay checks ranges first" 1 "range.gs:2: .*outside" $G replay "$T/range.gs"
 expect "wrong device refused" 1 "vram_size is 16777216 in the snapshot, 8388608" \
 	$G restore -d sim:vram=8 "$T/a.gs"
-expect "bad device name" 1 "unknown device 'pci:0000:00:02.0'" \
-	$G dump -d pci:0000:00:02.0 -o "$T/p.gs"
+expect "bad device name" 1 "unknown device 'pcx:0000:00:02.0'" \
+	$G dump -d pcx:0000:00:02.0 -o "$T/p.gs"
 expect "bad sim option" 1 "VRAM must be 1..512" $G dump -d sim:vram=0 -o "$T/p.gs"
 expect "bad level" 2 "level" $G dump --level 99 -o "$T/p.gs"
 check "no temp files left" sh -c "! ls '$T' | grep -q tmp"

@@ -1,0 +1,185 @@
+/*
+ * Message framing for vfio-user over AF_UNIX stream sockets (see vfu_sock.h):
+ * header first, its size checked against the receiver's buffer, then the
+ * body; fds travel as SCM_RIGHTS with the first byte of a message. Every
+ * wait is bounded so a stalled peer cannot hold the other side forever.
+ */
+#include "vfu_sock.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "vfio_user.h"
+
+#define BODY_WAIT_MS 10000
+
+static int wait_for(int sock, short events, int ms, struct err *e)
+{
+	struct pollfd p = {.fd = sock, .events = events};
+	int r = poll(&p, 1, ms);
+
+	if (r < 0)
+		return err_set(e, -errno, "poll: %s", strerror(errno));
+	if (r == 0)
+		return err_set(e, -ETIMEDOUT, "peer did not %s within %d ms",
+			       events == POLLIN ? "send" : "receive", ms);
+	return 0;
+}
+
+int vfu_sock_send(int sock, const void *buf, size_t len, const int *fds,
+		  unsigned nfds, struct err *e)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * VFU_SOCK_FDS)];
+		struct cmsghdr align;
+	} ctl;
+	const uint8_t *p = buf;
+	size_t done = 0;
+
+	if (nfds > VFU_SOCK_FDS)
+		return err_set(e, -EINVAL, "%u fds in one message (max %u)",
+			       nfds, VFU_SOCK_FDS);
+	while (done < len) {
+		struct iovec iov = {.iov_base = (void *)(p + done),
+				    .iov_len = len - done};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+		ssize_t r;
+		int rc;
+
+		if (nfds && done == 0) {
+			struct cmsghdr *c;
+
+			memset(&ctl, 0, sizeof(ctl));
+			mh.msg_control = ctl.buf;
+			mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+			c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+			memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+		}
+		if ((rc = wait_for(sock, POLLOUT, BODY_WAIT_MS, e)) < 0)
+			return rc;
+		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return err_set(e, -errno, "send: %s", strerror(errno));
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+void vfu_sock_close_fds(struct vfu_sock_msg *m)
+{
+	for (unsigned i = 0; i < m->nfds; i++)
+		close(m->fds[i]);
+	m->nfds = 0;
+}
+
+/* Keep the fds of every SCM_RIGHTS block; close what does not fit. */
+static void take_fds(struct vfu_sock_msg *m, struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		size_t n;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			if (m->nfds < VFU_SOCK_FDS) {
+				m->fds[m->nfds++] = fd;
+			} else {
+				close(fd);
+				m->fds_truncated = 1;
+			}
+		}
+	}
+	if (mh->msg_flags & MSG_CTRUNC)
+		m->fds_truncated = 1;
+}
+
+/* Read exactly n bytes into p; first_ms bounds the wait for the first. */
+static int read_full(int sock, struct vfu_sock_msg *m, uint8_t *p, size_t n,
+		     int first_ms, int at_start, struct err *e)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * VFU_SOCK_FDS)];
+		struct cmsghdr align;
+	} ctl;
+	size_t got = 0;
+
+	while (got < n) {
+		struct iovec iov = {.iov_base = p + got, .iov_len = n - got};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl.buf,
+				    .msg_controllen = sizeof(ctl.buf)};
+		int rc = wait_for(sock, POLLIN, got ? BODY_WAIT_MS : first_ms,
+				  e);
+		ssize_t r;
+
+		if (rc < 0)
+			return rc;
+		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return err_set(e, -errno, "receive: %s",
+				       strerror(errno));
+		take_fds(m, &mh);
+		if (r == 0 && at_start && got == 0)
+			return err_set(e, -ECONNRESET,
+				       "peer closed the "
+				       "connection");
+		if (r == 0)
+			return err_set(e, -EPROTO,
+				       "peer closed the connection inside a "
+				       "message");
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static int recv_msg(int sock, struct vfu_sock_msg *m, int wait_ms,
+		    struct err *e)
+{
+	struct vfu_hdr h;
+	int rc;
+
+	if (m->cap < sizeof(h))
+		return err_set(e, -EINVAL, "receive buffer too small");
+	rc = read_full(sock, m, m->buf, sizeof(h), wait_ms, 1, e);
+	if (rc < 0)
+		return rc;
+	memcpy(&h, m->buf, sizeof(h));
+	if (h.size < sizeof(h) || h.size > m->cap)
+		return err_set(e, -EPROTO,
+			       "message size %u outside 16..%zu (command %u)",
+			       h.size, m->cap, h.cmd);
+	rc = read_full(sock, m, m->buf + sizeof(h), h.size - sizeof(h),
+		       BODY_WAIT_MS, 0, e);
+	if (rc < 0)
+		return rc;
+	m->len = h.size;
+	return 0;
+}
+
+int vfu_sock_recv(int sock, struct vfu_sock_msg *m, int wait_ms, struct err *e)
+{
+	int rc;
+
+	m->len = 0;
+	m->nfds = 0;
+	m->fds_truncated = 0;
+	rc = recv_msg(sock, m, wait_ms, e);
+	if (rc < 0)
+		vfu_sock_close_fds(m);
+	return rc;
+}

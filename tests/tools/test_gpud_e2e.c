@@ -1,0 +1,570 @@
+/*
+ * gpud end to end with real processes: a gpud started per test (killed
+ * with its test through PR_SET_PDEATHSIG, its directory removed by the
+ * runner), a client that modesets like Linux bochs-drm over vfio-user,
+ * maps VRAM from the server's fd and draws a Mesa (OSMesa) frame, checked
+ * against `gpustate screenshot --server`; save and load across a gpud
+ * restart (a power-cycled device), pre-copy with a second frame drawn
+ * between passes, clients that die in the middle of a migration, and
+ * the live display (--vnc) captured by a real VNC client.
+ */
+#include <GL/gl.h>
+#include <GL/osmesa.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../helpers/th_device.h"
+#include "dev/backend.h"
+#include "lib/image.h"
+#include "lib/snapshot.h"
+#include "lib/vfio_user.h"
+#include "lib/vfu_client.h"
+
+#define W 640
+#define H 480
+
+/* Mesa keeps allocations past OSMesaDestroyContext (see
+ * test_roundtrip_mesa.c); LeakSanitizer must not blame this test. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_options(void);
+
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libOSMesa.so\nleak:libLLVM\nleak:libgallium\n";
+}
+
+const char *__lsan_default_options(void)
+{
+	return "print_suppressions=0";
+}
+
+static char build_dir[PATH_MAX]; /* where gpud and gpustate are */
+static char work[] = "/tmp/gpud-e2e-XXXXXX";
+
+/* ---- Processes ---- */
+
+struct gpud {
+	pid_t pid;
+	char sock[256], log[256];
+};
+
+/* In a child of parent: exec argv with stdout and stderr to log. */
+static void spawn(const char *const argv[], const char *log, pid_t parent)
+{
+	int fd;
+
+	/* Dies with the test process, whatever way the test ends. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(127);
+	fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	execv(argv[0], (char *const *)argv);
+	_exit(127);
+}
+
+/* Has gpud said it serves (after listen) in its log? */
+static int serving(const char *log)
+{
+	char line[512];
+	FILE *f = fopen(log, "r");
+	int yes = 0;
+
+	while (f && !yes && fgets(line, sizeof(line), f))
+		yes = !strncmp(line, "gpud: serving", 13);
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+/* Start gpud serving a fresh model at WORK/name/gpu.sock; with vnc
+ * (a port number) also the display. */
+static void gpud_start_vnc(struct gpud *g, const char *name, const char *vnc)
+{
+	char bin[PATH_MAX + 8];
+	const char *argv[] = {bin,
+			      "--device",
+			      "sim",
+			      "--socket",
+			      g->sock,
+			      "--foreground",
+			      vnc ? "--vnc" : NULL,
+			      vnc,
+			      NULL};
+	pid_t parent = getpid();
+
+	snprintf(bin, sizeof(bin), "%s/gpud", build_dir);
+	snprintf(g->sock, sizeof(g->sock), "%s/%s/gpu.sock", work, name);
+	snprintf(g->log, sizeof(g->log), "%s/%s.log", work, name);
+	g->pid = fork();
+	ck_assert_int_ge(g->pid, 0);
+	if (g->pid == 0)
+		spawn(argv, g->log, parent);
+	for (int i = 0; i < 400 && !serving(g->log); i++) {
+		int st;
+
+		ck_assert_msg(waitpid(g->pid, &st, WNOHANG) == 0,
+			      "gpud exited early, see %s", g->log);
+		usleep(10000);
+	}
+	ck_assert_msg(serving(g->log), "gpud did not start");
+}
+
+static void gpud_start(struct gpud *g, const char *name)
+{
+	gpud_start_vnc(g, name, NULL);
+}
+
+static void gpud_stop(struct gpud *g)
+{
+	int st;
+
+	ck_assert(kill(g->pid, SIGTERM) == 0);
+	ck_assert(waitpid(g->pid, &st, 0) == g->pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "gpud ended with status 0x%x", st);
+	ck_assert(access(g->sock, F_OK) != 0);
+}
+
+/* Run gpustate with args; its exit code. */
+static int gpustate(const char *a1, const char *a2, const char *a3,
+		    const char *a4, const char *a5)
+{
+	char bin[PATH_MAX + 16], log[300];
+	const char *argv[] = {bin, a1, a2, a3, a4, a5, NULL};
+	pid_t pid, parent = getpid();
+	int st;
+
+	snprintf(bin, sizeof(bin), "%s/gpustate", build_dir);
+	snprintf(log, sizeof(log), "%s/gpustate.log", work);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		spawn(argv, log, parent);
+	ck_assert(waitpid(pid, &st, 0) == pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static struct hw *client(const struct gpud *g)
+{
+	char spec[300];
+	struct hw *hw = NULL;
+	struct err e = {{0}};
+
+	snprintf(spec, sizeof(spec), "unix:%s", g->sock);
+	ck_assert_msg(backend_open(spec, &hw, &e) == 0, "%s", e.msg);
+	return hw;
+}
+
+/* ---- Pictures ---- */
+
+/* RGBA rows bottom to top, as OSMesa leaves them. */
+static uint8_t frame1[W * H * 4], frame2[W * H * 4];
+
+static void render(uint8_t *px, float angle)
+{
+	OSMesaContext ctx = OSMesaCreateContextExt(OSMESA_RGBA, 16, 0, 0, NULL);
+
+	ck_assert(ctx && OSMesaMakeCurrent(ctx, px, GL_UNSIGNED_BYTE, W, H));
+	glViewport(0, 0, W, H);
+	glClearColor(0.1f, 0.1f, 0.2f, 1);
+	glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+	glEnable(GL_DEPTH_TEST);
+	glMatrixMode(GL_PROJECTION);
+	glLoadIdentity();
+	glFrustum(-0.13, 0.13, -0.1, 0.1, 0.25, 20.0);
+	glMatrixMode(GL_MODELVIEW);
+	glLoadIdentity();
+	glTranslatef(0, 0, -2.5f);
+	glRotatef(angle, 0.3f, 1.0f, 0.2f);
+	glBegin(GL_TRIANGLES);
+	for (int i = 0; i < 6; i++) {
+		float a = (float)i;
+
+		glColor3f(0.2f + 0.13f * a, 0.9f - 0.12f * a, 0.5f);
+		glVertex3f(-1.0f + 0.3f * a, -0.8f, 0.1f * a);
+		glColor3f(0.9f, 0.3f + 0.1f * a, 0.1f * a);
+		glVertex3f(0.2f * a, 0.9f, -0.3f);
+		glColor3f(0.1f, 0.4f, 1.0f - 0.1f * a);
+		glVertex3f(1.0f - 0.2f * a, -0.2f * a, 0.4f);
+	}
+	glEnd();
+	glFinish();
+	OSMesaDestroyContext(ctx);
+}
+
+/* bochs-drm: firmware BARs, probe, modeset 640x480x32, plane at line 0. */
+static void modeset(struct hw *hw)
+{
+	th_run(hw, "cfg.w32 0x10 0xfd000008\ncfg.w32 0x18 0xfebf0000\n"
+		   "cfg.w16 0x04 0x0003\nbar2.r16 0x500 0xb0c0/0xfff0\n"
+		   "bar2.r16 0x514 0x100\nbar2.r32 0x600 8\n"
+		   "bar2.w32 0x604 0x1e1e1e1e\nbar2.w8 0x402 0x01\n"
+		   "bar2.r8 0x41a\nbar2.w8 0x400 0x20\nbar2.w16 0x508 0\n"
+		   "bar2.w16 0x506 32\nbar2.w16 0x502 640\n"
+		   "bar2.w16 0x504 480\nbar2.w16 0x50a 0\n"
+		   "bar2.w16 0x50c 640\nbar2.w16 0x50e 6553\n"
+		   "bar2.w16 0x510 0\nbar2.w16 0x512 0\n"
+		   "bar2.w16 0x508 0x41\nbar2.w16 0x512 0\n");
+}
+
+/* Draw px (bottom-up RGBA) into the mapped VRAM at line y0, XRGB LE. */
+static void upload(struct hw *hw, const uint8_t *px, unsigned y0)
+{
+	struct err e = {{0}};
+	uint64_t size;
+	uint8_t *vram = hw_region_map(hw, HW_REGION_BAR0, &size, &e);
+
+	ck_assert_msg(vram, "map VRAM: %s", e.msg);
+	for (unsigned y = 0; y < H; y++)
+		for (unsigned x = 0; x < W; x++) {
+			const uint8_t *s = &px[((H - 1 - y) * W + x) * 4];
+			uint8_t *d = vram + ((size_t)(y0 + y) * W + x) * 4;
+
+			d[0] = s[2];
+			d[1] = s[1];
+			d[2] = s[0];
+			d[3] = 0;
+		}
+	hw_region_unmap(vram, size);
+}
+
+/* `gpustate screenshot --server` equals px exactly. */
+static void assert_screen(const struct gpud *g, const uint8_t *px)
+{
+	char png[300];
+	struct gs_image img;
+	struct err e = {{0}};
+
+	snprintf(png, sizeof(png), "%s/shot.png", work);
+	ck_assert_int_eq(gpustate("screenshot", "--server", g->sock, "-o", png),
+			 0);
+	ck_assert_msg(gs_image_read_png(&img, png, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(img.width, W);
+	ck_assert_uint_eq(img.height, H);
+	for (unsigned y = 0; y < H; y++)
+		for (unsigned x = 0; x < W; x++)
+			ck_assert_msg(!memcmp(&img.rgb[(y * W + x) * 3],
+					      &px[((H - 1 - y) * W + x) * 4],
+					      3),
+				      "pixel %u,%u differs", x, y);
+	gs_image_free(&img);
+}
+
+static void decode(const uint8_t *buf, size_t len, struct gs_state *st)
+{
+	struct err e = {{0}};
+
+	ck_assert_msg(snap_decode(buf, len, st, &e) == 0, "%s", e.msg);
+}
+
+static void save(struct hw *hw, uint8_t **buf, size_t *len)
+{
+	struct err e = {{0}};
+
+	ck_assert_msg(vfu_client_save(hw, buf, len, &e) == 0, "%s", e.msg);
+}
+
+/* ---- Tests ---- */
+
+START_TEST(mesa_frame_in_mapped_vram_is_what_screenshot_shows)
+{
+	struct gpud g;
+	struct hw *hw;
+
+	gpud_start(&g, "shot");
+	hw = client(&g);
+	th_run_file(hw, "bochs-modeset.gs");
+	modeset(hw);
+	render(frame1, 35.0f);
+	upload(hw, frame1, 0);
+	hw_destroy(hw); /* gpud serves one client at a time */
+	assert_screen(&g, frame1);
+	gpud_stop(&g);
+}
+END_TEST
+
+START_TEST(state_saved_from_one_gpud_loads_into_a_fresh_one)
+{
+	struct gpud a, b;
+	struct gs_state sa, sb;
+	struct err e = {{0}};
+	uint8_t *buf, *again;
+	size_t len, len2;
+	struct hw *hw;
+
+	gpud_start(&a, "a");
+	hw = client(&a);
+	modeset(hw);
+	render(frame1, 60.0f);
+	upload(hw, frame1, 0);
+	save(hw, &buf, &len);
+	hw_destroy(hw);
+	gpud_stop(&a); /* the device is gone: power-cycled */
+	gpud_start(&b, "b");
+	hw = client(&b);
+	ck_assert_msg(vfu_client_load(hw, buf, len, &e) == 0, "%s", e.msg);
+	save(hw, &again, &len2);
+	decode(buf, len, &sa);
+	decode(again, len2, &sb);
+	th_assert_states_equal(&sa, &sb);
+	hw_destroy(hw);
+	assert_screen(&b, frame1);
+	gs_state_free(&sa);
+	gs_state_free(&sb);
+	free(buf);
+	free(again);
+	gpud_stop(&b);
+}
+END_TEST
+
+struct second_frame {
+	struct hw *hw;
+};
+
+static int draw_second(void *ctx, unsigned pass, struct err *e)
+{
+	struct second_frame *s = ctx;
+
+	/* The guest keeps running: a new frame, then a page flip to it. */
+	upload(s->hw, frame2, H);
+	th_run(s->hw, "bar2.w16 0x512 480\n");
+	return 0;
+}
+
+START_TEST(pre_copy_carries_a_frame_drawn_during_the_migration)
+{
+	struct gpud a, b;
+	struct second_frame sf;
+	struct vfu_precopy p = {.passes = 1, .between = draw_second};
+	struct err e = {{0}};
+	uint8_t *buf;
+	size_t len;
+	struct hw *hw;
+
+	gpud_start(&a, "pa");
+	hw = client(&a);
+	modeset(hw);
+	render(frame1, 10.0f);
+	render(frame2, 80.0f);
+	upload(hw, frame1, 0);
+	sf.hw = hw;
+	p.ctx = &sf;
+	ck_assert_msg(vfu_client_save_precopy(hw, &p, &buf, &len, &e) == 0,
+		      "%s", e.msg);
+	ck_assert_uint_lt(p.final_bytes, p.last_bytes);
+	hw_destroy(hw);
+	gpud_stop(&a);
+	gpud_start(&b, "pb");
+	hw = client(&b);
+	ck_assert_msg(vfu_client_load(hw, buf, len, &e) == 0, "%s", e.msg);
+	hw_destroy(hw);
+	assert_screen(&b, frame2);
+	free(buf);
+	gpud_stop(&b);
+}
+END_TEST
+
+/* In a child: connect, enter state, move a little data, die. */
+static void die_during(const struct gpud *g, uint32_t state)
+{
+	pid_t pid = fork();
+	int st;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct mig_buf b = {0};
+		struct err e;
+		struct hw *hw;
+		char spec[300];
+
+		snprintf(spec, sizeof(spec), "unix:%s", g->sock);
+		if (backend_open(spec, &hw, &e) ||
+		    vfu_client_mig_set(hw, state, &e))
+			_exit(1);
+		if (state == VFU_STATE_STOP_COPY)
+			vfu_client_mig_read(hw, &b, 1, &e);
+		else
+			vfu_client_mig_write(hw, (const uint8_t *)"\x89GSNAP",
+					     6, &e);
+		raise(SIGKILL);
+	}
+	ck_assert(waitpid(pid, &st, 0) == pid);
+	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+}
+
+START_TEST(clients_that_die_mid_migration_leave_gpud_healthy)
+{
+	struct gpud g;
+	struct hw *hw;
+	uint32_t state;
+	struct err e = {{0}};
+
+	gpud_start(&g, "die");
+	hw = client(&g);
+	modeset(hw);
+	render(frame1, 120.0f);
+	upload(hw, frame1, 0);
+	hw_destroy(hw);
+	die_during(&g, VFU_STATE_STOP_COPY);
+	die_during(&g, VFU_STATE_RESUMING);
+	ck_assert(kill(g.pid, 0) == 0);
+	hw = client(&g);
+	ck_assert(vfu_client_mig_get(hw, &state, &e) == 0);
+	ck_assert_uint_eq(state, VFU_STATE_RUNNING);
+	th_run(hw, "bar2.r16 0x502 640\nbar2.r16 0x504 480\n");
+	hw_destroy(hw);
+	assert_screen(&g, frame1);
+	gpud_stop(&g);
+}
+END_TEST
+
+/* The VNC port gpud logged ("display over VNC on ADDR port N"). */
+static int vnc_port_of(const struct gpud *g)
+{
+	char line[512];
+	FILE *f = fopen(g->log, "r");
+	int port = -1;
+
+	while (f && port < 0 && fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, "display over VNC on");
+
+		if (p && (p = strstr(p, " port ")))
+			port = atoi(p + 6);
+	}
+	if (f)
+		fclose(f);
+	ck_assert_msg(port > 5900, "no VNC port in %s", g->log);
+	return port;
+}
+
+/* A real VNC client from Debian (gvnccapture, package gvncviewer) saves
+ * the screen to png; it takes a display number, port - 5900. */
+static void vnc_capture(int port, const char *png)
+{
+	char bin[] = "/usr/bin/gvnccapture", target[64], log[300];
+	const char *argv[] = {bin, "-q", target, png, NULL};
+	pid_t pid, parent = getpid();
+	int st = 0;
+
+	ck_assert_msg(access(bin, X_OK) == 0,
+		      "gvnccapture missing (install-deps.sh installs it)");
+	snprintf(target, sizeof(target), "127.0.0.1:%d", port - 5900);
+	snprintf(log, sizeof(log), "%s/gvnccapture.log", work);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		spawn(argv, log, parent);
+	for (int i = 0; i < 1000 && !waitpid(pid, &st, WNOHANG); i++)
+		usleep(10000);
+	if (kill(pid, 0) == 0 && !WIFEXITED(st)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "gvnccapture failed (status 0x%x), see %s", st, log);
+}
+
+/* Does the PNG at path show px exactly? */
+static int png_shows(const char *path, const uint8_t *px)
+{
+	struct gs_image img;
+	struct err e = {{0}};
+	int same;
+
+	ck_assert_msg(gs_image_read_png(&img, path, &e) == 0, "%s", e.msg);
+	same = img.width == W && img.height == H;
+	for (unsigned y = 0; same && y < H; y++)
+		for (unsigned x = 0; same && x < W; x++)
+			same = !memcmp(&img.rgb[(y * W + x) * 3],
+				       &px[((H - 1 - y) * W + x) * 4], 3);
+	gs_image_free(&img);
+	return same;
+}
+
+/* What a VNC viewer sees of the live display equals the screenshot. */
+START_TEST(vnc_viewer_sees_the_mesa_frame)
+{
+	char png[300];
+	struct gpud g;
+	struct hw *hw;
+	int shown = 0;
+
+	gpud_start_vnc(&g, "vnc", "0");
+	hw = client(&g);
+	modeset(hw);
+	render(frame1, 200.0f);
+	upload(hw, frame1, 0);
+	hw_destroy(hw);
+	snprintf(png, sizeof(png), "%s/vnc.png", work);
+	/* Frames go out at 30 Hz; a loaded machine may need a second look. */
+	for (int i = 0; i < 5 && !shown; i++) {
+		usleep(200000);
+		vnc_capture(vnc_port_of(&g), png);
+		shown = png_shows(png, frame1);
+	}
+	ck_assert_msg(shown, "the VNC viewer does not see the Mesa frame");
+	assert_screen(&g, frame1);
+	gpud_stop(&g);
+}
+END_TEST
+
+/* ---- Fixture: the work directory, in the runner process ---- */
+
+static void make_work(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	/* BUILD/tests/tools/test_gpud_e2e: the tools are in BUILD. */
+	if (n <= 0)
+		abort();
+	exe[n] = 0;
+	snprintf(build_dir, sizeof(build_dir), "%s",
+		 dirname(dirname(dirname(exe))));
+	if (!mkdtemp(work))
+		abort();
+}
+
+static void remove_work(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", work);
+}
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("gpud_e2e");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_unchecked_fixture(tc, make_work, remove_work);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, mesa_frame_in_mapped_vram_is_what_screenshot_shows);
+	tcase_add_test(tc, state_saved_from_one_gpud_loads_into_a_fresh_one);
+	tcase_add_test(tc, pre_copy_carries_a_frame_drawn_during_the_migration);
+	tcase_add_test(tc, clients_that_die_mid_migration_leave_gpud_healthy);
+	tcase_add_test(tc, vnc_viewer_sees_the_mesa_frame);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return th_run_suite(suite());
+}

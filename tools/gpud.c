@@ -1,0 +1,448 @@
+/*
+ * gpud: owns a graphics device and serves it over vfio-user
+ * (QEMU docs/interop/vfio-user.rst) on a UNIX socket.
+ *
+ *   gpud --device sim[:vram=MB] --socket PATH [--vnc PORT] [--foreground]
+ *
+ * The socket is created mode 0600 in a private directory (made 0700 when
+ * missing; a directory others may write to is refused; a stale socket is
+ * removed only when nothing listens on it). One client at a time, the next
+ * after a disconnect; the device and its state live here, not in the
+ * connection. One poll loop: the listening socket or the client, the
+ * display ticks, SIGINT/SIGTERM (the socket is removed on the way out).
+ * One log line per connection and per error, on stderr.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "dev/backend.h"
+#include "dev/vfu_server.h"
+#include "gpud.h"
+#include "lib/vfio_user.h"
+
+/* Display frames wait until the client has been quiet this long. */
+#define QUIET_MS 10
+
+static const char usage_text[] =
+	"usage: gpud --device DEV --socket PATH [--vnc PORT] [--vnc-addr ADDR]"
+	" [--foreground]\n"
+	"Serve a graphics device over vfio-user on a UNIX socket, one client "
+	"at a\ntime.\n"
+	"  -d, --device DEV     sim (the stdvga model, 16 MiB VRAM) or "
+	"sim:vram=MB\n"
+	"  -s, --socket PATH    the socket; created mode 0600, its directory "
+	"must be\n"
+	"                       private (created 0700 when missing). Also "
+	"--socket-path\n"
+	"      --vnc PORT       show the live display over VNC on PORT (0: "
+	"any free)\n"
+	"      --vnc-addr ADDR  listen for VNC on ADDR (default 127.0.0.1)\n"
+	"  -f, --foreground     stay in the foreground; otherwise gpud goes to "
+	"the\n"
+	"                       background once the socket is ready and prints "
+	"its pid\n"
+	"  -h, --help           this text\n"
+	"SIGINT or SIGTERM stop gpud and remove the socket.\n";
+
+struct gpud {
+	const char *device, *path, *vnc_addr;
+	int vnc_port, foreground;
+	struct hw *hw;
+	struct vfu_server *srv;
+	struct gpud_display *display;
+	int lsock, conn;
+	dev_t sock_dev;
+	ino_t sock_ino;
+	unsigned long msgs, errors;
+	long long last_msg_ms;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int parse_args(struct gpud *g, int argc, char **argv)
+{
+	enum { OPT_VNC = 256, OPT_VNC_ADDR };
+	static const struct option opts[] = {
+		{"device", required_argument, 0, 'd'},
+		{"socket", required_argument, 0, 's'},
+		{"socket-path", required_argument, 0, 's'},
+		{"vnc", required_argument, 0, OPT_VNC},
+		{"vnc-addr", required_argument, 0, OPT_VNC_ADDR},
+		{"foreground", no_argument, 0, 'f'},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
+	char *end;
+	long port;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:s:fh", opts, NULL)) != -1) {
+		if (c == 'd') {
+			g->device = optarg;
+		} else if (c == 's') {
+			g->path = optarg;
+		} else if (c == 'f') {
+			g->foreground = 1;
+		} else if (c == OPT_VNC_ADDR) {
+			g->vnc_addr = optarg;
+		} else if (c == OPT_VNC) {
+			port = strtol(optarg, &end, 10);
+			if (*end || !*optarg || port < 0 || port > 65535) {
+				fprintf(stderr, "gpud: --vnc PORT must be "
+						"0..65535\n");
+				return 2;
+			}
+			g->vnc_port = (int)port;
+		} else {
+			fputs(usage_text, c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (optind != argc || !g->device || !g->path ||
+	    (g->vnc_addr && g->vnc_port < 0)) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	return -1;
+}
+
+/* ---- The socket and its directory ---- */
+
+static int sys_err(struct err *e, const char *what, const char *path)
+{
+	int code = errno;
+
+	return err_set(e, -code, "%s '%s': %s", what, path, strerror(code));
+}
+
+static int check_dir(const char *path, struct err *e)
+{
+	char buf[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *dir;
+	struct stat st;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	dir = dirname(buf);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return sys_err(e, "cannot create socket directory", dir);
+	if (lstat(dir, &st) < 0)
+		return sys_err(e, "socket directory", dir);
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, -ENOTDIR,
+			       "socket directory '%s' is not a directory "
+			       "(symbolic links are refused)",
+			       dir);
+	if (st.st_uid != geteuid() || (st.st_mode & 022))
+		return err_set(e, -EPERM,
+			       "socket directory '%s' must belong to us and "
+			       "not be writable by others (mode %04o); use a "
+			       "private directory",
+			       dir, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+static int connect_test(const struct sockaddr_un *sa)
+{
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
+
+	if (s < 0)
+		return -errno;
+	rc = connect(s, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -errno
+								      : 0;
+	close(s);
+	return rc;
+}
+
+/* Remove a socket nobody listens on; refuse anything else at path. */
+static int clear_stale(const struct sockaddr_un *sa, struct err *e)
+{
+	struct stat st;
+	int rc;
+
+	if (lstat(sa->sun_path, &st) < 0)
+		return errno == ENOENT ? 0 : sys_err(e, "socket", sa->sun_path);
+	if (!S_ISSOCK(st.st_mode))
+		return err_set(e, -EEXIST, "'%s' exists and is not a socket",
+			       sa->sun_path);
+	rc = connect_test(sa);
+	if (rc == 0)
+		return err_set(e, -EADDRINUSE,
+			       "another server is listening on '%s'",
+			       sa->sun_path);
+	if (rc != -ECONNREFUSED)
+		return err_set(e, rc, "cannot tell whether '%s' is in use: %s",
+			       sa->sun_path, strerror(-rc));
+	if (unlink(sa->sun_path) < 0)
+		return sys_err(e, "cannot remove stale socket", sa->sun_path);
+	fprintf(stderr, "gpud: removed stale socket %s\n", sa->sun_path);
+	return 0;
+}
+
+static int make_listener(struct gpud *g, struct err *e)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	mode_t old;
+	int rc;
+
+	if (strlen(g->path) >= sizeof(sa.sun_path))
+		return err_set(e, -ENAMETOOLONG, "socket path '%s' too long",
+			       g->path);
+	strcpy(sa.sun_path, g->path);
+	if ((rc = check_dir(g->path, e)) < 0 || (rc = clear_stale(&sa, e)) < 0)
+		return rc;
+	g->lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (g->lsock < 0)
+		return sys_err(e, "socket for", g->path);
+	/* The umask makes the socket 0600 from the moment it exists. */
+	old = umask(0177);
+	rc = bind(g->lsock, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc < 0)
+		return sys_err(e, "cannot bind", g->path);
+	if (chmod(g->path, 0600) < 0 || lstat(g->path, &st) < 0 ||
+	    listen(g->lsock, 4) < 0)
+		return sys_err(e, "cannot listen on", g->path);
+	g->sock_dev = st.st_dev;
+	g->sock_ino = st.st_ino;
+	return 0;
+}
+
+/* Remove the socket, unless another gpud has replaced it meanwhile. */
+static void remove_socket(struct gpud *g)
+{
+	struct stat st;
+
+	if (g->lsock >= 0 && lstat(g->path, &st) == 0 &&
+	    st.st_dev == g->sock_dev && st.st_ino == g->sock_ino)
+		unlink(g->path);
+}
+
+/* ---- Connections ---- */
+
+static void accept_client(struct gpud *g)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int c = accept4(g->lsock, NULL, NULL, SOCK_CLOEXEC);
+
+	if (c < 0) {
+		if (errno != EINTR && errno != EAGAIN)
+			fprintf(stderr, "gpud: accept: %s\n", strerror(errno));
+		return;
+	}
+	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		cred = (struct ucred){0, 0, 0};
+	fprintf(stderr, "gpud: client connected (pid %d, uid %u)\n",
+		(int)cred.pid, (unsigned)cred.uid);
+	g->conn = c;
+	g->msgs = g->errors = 0;
+}
+
+static void drop_client(struct gpud *g, const char *why)
+{
+	uint32_t st = vfu_server_mig_state(g->srv);
+
+	fprintf(stderr,
+		"gpud: client disconnected%s%s after %lu messages, %lu "
+		"errors%s%s\n",
+		why ? ": " : "", why ? why : "", g->msgs, g->errors,
+		st == VFU_STATE_RUNNING ? "" : "; migration dropped in state ",
+		st == VFU_STATE_RUNNING ? "" : vfu_state_name(st));
+	close(g->conn);
+	g->conn = -1;
+	vfu_server_end_session(g->srv);
+}
+
+static void serve_client(struct gpud *g)
+{
+	struct err e = {{0}};
+	int rc = vfu_server_serve_one(g->srv, g->conn, 0, &e);
+
+	g->last_msg_ms = gpud_now_ms();
+	if (rc == -ECONNRESET) {
+		drop_client(g, NULL);
+	} else if (rc < 0 && rc != -EINTR && rc != -ETIMEDOUT) {
+		drop_client(g, e.msg);
+	} else if (rc >= 0) {
+		g->msgs++;
+		if (rc == 1) {
+			g->errors++;
+			fprintf(stderr, "gpud: %s\n", e.msg);
+		}
+	}
+}
+
+/* Publish a frame if one is due, only between messages of a quiet client
+ * and with the device running; returns the ms to wait before the next
+ * step (-1: no display). */
+static int display_step(struct gpud *g, long long now)
+{
+	int due, quiet;
+	uint32_t st = vfu_server_mig_state(g->srv);
+
+	if (!g->display)
+		return -1;
+	if (st != VFU_STATE_RUNNING && st != VFU_STATE_PRE_COPY)
+		return 100;
+	due = gpud_display_due_ms(g->display, now);
+	quiet = g->conn < 0 ? 0 : (int)(g->last_msg_ms + QUIET_MS - now);
+	if (quiet > due)
+		due = quiet;
+	if (due > 0)
+		return due;
+	gpud_display_tick(g->display, now);
+	return gpud_display_due_ms(g->display, now);
+}
+
+static void run(struct gpud *g, const sigset_t *waitmask)
+{
+	while (!stop_signal) {
+		struct pollfd p = {.fd = g->conn >= 0 ? g->conn : g->lsock,
+				   .events = POLLIN};
+		int wait = display_step(g, gpud_now_ms());
+		struct timespec ts = {wait / 1000, (wait % 1000) * 1000000L};
+		int r = ppoll(&p, 1, wait < 0 ? NULL : &ts, waitmask);
+
+		if (r < 0 && errno != EINTR) {
+			fprintf(stderr, "gpud: poll: %s\n", strerror(errno));
+			return;
+		}
+		if (r <= 0 || stop_signal)
+			continue;
+		if (g->conn >= 0)
+			serve_client(g);
+		else
+			accept_client(g);
+	}
+}
+
+/* ---- Start and stop ---- */
+
+static int start(struct gpud *g, struct err *e)
+{
+	uint64_t vram = 0;
+	struct hw_region r;
+	int rc;
+
+	if ((rc = backend_open(g->device, &g->hw, e)) < 0 ||
+	    (rc = vfu_server_create(g->hw, &g->srv, e)) < 0 ||
+	    (rc = make_listener(g, e)) < 0)
+		return rc;
+	if (hw_region_info(g->hw, HW_REGION_BAR0, &r, NULL) == 0)
+		vram = r.size;
+	fprintf(stderr, "gpud: serving %s (%llu MiB VRAM) on %s\n", g->device,
+		(unsigned long long)(vram >> 20), g->path);
+	return 0;
+}
+
+/* After going to the background: the VNC server runs its own thread,
+ * which a fork would not carry over. */
+static int start_display(struct gpud *g, struct err *e)
+{
+	int rc;
+
+	if (g->vnc_port < 0)
+		return 0;
+	rc = gpud_display_start(g->hw, g->vnc_addr, g->vnc_port, &g->display,
+				e);
+	if (rc == 0)
+		fprintf(stderr, "gpud: display over VNC on %s port %d\n",
+			g->vnc_addr ? g->vnc_addr : "127.0.0.1",
+			gpud_display_port(g->display));
+	return rc;
+}
+
+static void shutdown_all(struct gpud *g)
+{
+	if (g->conn >= 0)
+		close(g->conn);
+	remove_socket(g);
+	if (g->lsock >= 0)
+		close(g->lsock);
+	gpud_display_stop(g->display);
+	vfu_server_destroy(g->srv);
+	hw_destroy(g->hw);
+}
+
+/* Without --foreground: the parent prints the pid and leaves. */
+static int background(void)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		printf("%d\n", (int)pid);
+		fflush(stdout);
+		_exit(0);
+	}
+	setsid();
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		close(null);
+	}
+	return 0;
+}
+
+static void setup_signals(sigset_t *waitmask)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+	struct gpud g = {.lsock = -1, .conn = -1, .vnc_port = -1};
+	struct err e = {{0}};
+	sigset_t waitmask;
+	int rc = parse_args(&g, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	setup_signals(&waitmask);
+	rc = start(&g, &e);
+	if (rc == 0 && !g.foreground && (rc = background()) < 0)
+		err_set(&e, rc, "cannot go to the background: %s",
+			strerror(-rc));
+	if (rc == 0)
+		rc = start_display(&g, &e);
+	if (rc == 0) {
+		run(&g, &waitmask);
+		if (stop_signal)
+			fprintf(stderr, "gpud: %s, shutting down\n",
+				strsignal(stop_signal));
+	} else {
+		fprintf(stderr, "gpud: %s\n", e.msg);
+	}
+	shutdown_all(&g);
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,128 @@
+/*
+ * gpud --vnc: the live display. About 30 times a second the chip driver
+ * reads the registers (save_regs, no VRAM copy), the scanout is decoded
+ * with VRAM read in place from the mapped BAR0, and the picture goes to
+ * the VNC server of dev/vnc.c, which sends only the tiles that changed.
+ *
+ * ---- Display hook: dev/vnc.c (vnc_start, vnc_frame, vnc_stop) is written
+ * by the display engineer; this file only calls the API of dev/vnc.h. ----
+ *
+ * Hazard: reading registers has side effects the driver puts back, except
+ * the DAC sub-index (stdvga.md 9.1 item 11). A frame decoded between two
+ * writes of a palette entry would disturb the guest's palette update, so
+ * gpud only calls gpud_display_tick when the client has been quiet for a
+ * while (see gpud.c); a guest may still be descheduled mid-sequence.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dev/vnc.h"
+#include "gpud.h"
+#include "lib/chip.h"
+
+#define FRAME_MS 33
+
+struct gpud_display {
+	struct hw *hw;
+	const struct chip_ops *chip;
+	struct gs_state st; /* regs owned here, vram is the mapped BAR0 */
+	uint64_t vram_len;
+	struct vnc *vnc;
+	long long next_ms;
+	char last_err[sizeof(((struct err *)0)->msg)];
+};
+
+long long gpud_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void gpud_display_stop(struct gpud_display *d)
+{
+	if (!d)
+		return;
+	vnc_stop(d->vnc);
+	hw_region_unmap(d->st.vram, d->vram_len);
+	free(d->st.regs);
+	free(d);
+}
+
+static int display_setup(struct gpud_display *d, struct err *e)
+{
+	d->chip = chip_probe(d->hw, &d->st.id, e);
+	if (!d->chip)
+		return -ENODEV;
+	if (!d->chip->save_regs || !d->chip->scanout)
+		return err_set(e, -ENOTSUP,
+			       "chip %s cannot decode a live "
+			       "picture",
+			       d->chip->name);
+	d->st.regs_len = chip_regs_len(d->chip);
+	d->st.regs = calloc(1, d->st.regs_len);
+	if (!d->st.regs)
+		return err_set(e, -ENOMEM, "out of memory");
+	d->st.vram = hw_region_map(d->hw, HW_REGION_BAR0, &d->vram_len, e);
+	return d->st.vram ? 0 : -EIO;
+}
+
+int gpud_display_start(struct hw *hw, const char *addr, int port,
+		       struct gpud_display **out, struct err *e)
+{
+	struct gpud_display *d = calloc(1, sizeof(*d));
+	int rc;
+
+	if (!d)
+		return err_set(e, -ENOMEM, "out of memory");
+	d->hw = hw;
+	if ((rc = display_setup(d, e)) < 0 ||
+	    (rc = vnc_start(addr, port, &d->vnc, e)) < 0) {
+		gpud_display_stop(d);
+		return err_wrap(e, rc, "display");
+	}
+	*out = d;
+	return 0;
+}
+
+int gpud_display_port(const struct gpud_display *d)
+{
+	return vnc_port(d->vnc);
+}
+
+int gpud_display_due_ms(const struct gpud_display *d, long long now_ms)
+{
+	long long left = d->next_ms - now_ms;
+
+	return left <= 0 ? 0 : (int)left;
+}
+
+/* Log a decoding problem once, not 30 times a second. */
+static void note(struct gpud_display *d, const struct err *e)
+{
+	if (!strcmp(d->last_err, e->msg))
+		return;
+	fprintf(stderr, "gpud: display: %s\n", e->msg);
+	snprintf(d->last_err, sizeof(d->last_err), "%s", e->msg);
+}
+
+void gpud_display_tick(struct gpud_display *d, long long now_ms)
+{
+	struct gs_image img = {0};
+	struct err e = {{0}};
+
+	if (now_ms < d->next_ms)
+		return;
+	d->next_ms = now_ms + FRAME_MS;
+	if (d->chip->save_regs(d->hw, d->st.regs, &e) < 0 ||
+	    d->chip->scanout(&d->st, &img, &e) < 0 ||
+	    vnc_frame(d->vnc, &img, &e) < 0)
+		note(d, &e);
+	else
+		d->last_err[0] = 0;
+	gs_image_free(&img);
+}
