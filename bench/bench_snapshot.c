@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/timing.h"
 #include "dev/stdvga.h"
 #include "lib/chip.h"
 #include "lib/chip_stdvga.h"
@@ -20,31 +21,14 @@
 #define RUNS 7
 #define VRAM (16u << 20)
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double median(double *v)
 {
-	qsort(v, RUNS, sizeof(*v), cmp_double);
-	return v[RUNS / 2];
+	return bench_quantile(v, RUNS, 0.5);
 }
 
 static void die(const char *what, const struct err *e)
 {
-	fprintf(stderr, "bench: %s: %s\n", what, e->msg);
-	exit(1);
+	bench_die(what, e->msg);
 }
 
 /* Desktop-like VRAM: a 1024x768x32 frame of flat areas and "text" noise in
@@ -112,39 +96,39 @@ static void bench_content(const char *content, void (*fill)(uint8_t *),
 	fill(vram);
 	memcpy(src, vram, VRAM);
 	for (int i = 0; i < RUNS; i++) {
-		double t0 = now();
+		double t0 = bench_now();
 
 		memcpy(dst, src, VRAM);
-		tc[i] = now() - t0;
+		tc[i] = bench_now() - t0;
 		if (few_pages) /* four pages touched since the last round */
 			for (int p = 0; p < 4; p++)
 				vram[(size_t)(p * 997 + i) * 4096] ^= 0x5a;
-		t0 = now();
+		t0 = bench_now();
 		if (chip_stdvga.save(a, &st, &e))
 			die("save", &e);
-		ts[i] = now() - t0;
-		t0 = now();
+		ts[i] = bench_now() - t0;
+		t0 = bench_now();
 		if (chip_stdvga.restore(b, &st, &e))
 			die("restore", &e);
-		tr[i] = now() - t0;
+		tr[i] = bench_now() - t0;
 		free(buf);
-		t0 = now();
+		t0 = bench_now();
 		if (snap_encode(&st, &o, &buf, &len, &e))
 			die("encode", &e);
-		te[i] = now() - t0;
-		t0 = now();
+		te[i] = bench_now() - t0;
+		t0 = bench_now();
 		if (snap_decode(buf, len, &back, &e))
 			die("decode", &e);
-		td[i] = now() - t0;
+		td[i] = bench_now() - t0;
 		gs_state_free(&back);
-		t0 = now();
+		t0 = bench_now();
 		if (snap_write(path, &st, &o, &e))
 			die("write", &e);
-		tw[i] = now() - t0;
-		t0 = now();
+		tw[i] = bench_now() - t0;
+		t0 = bench_now();
 		if (snap_read(path, &back, &e))
 			die("read", &e);
-		tl[i] = now() - t0;
+		tl[i] = bench_now() - t0;
 		gs_state_free(&back);
 		gs_state_free(&st);
 	}

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/timing.h"
 #include "dev/stdvga.h"
 #include "dev/vfu_server.h"
 #include "lib/chip.h"
@@ -28,32 +29,9 @@
 #define TRIPS 20000
 #define VRAM  (16u << 20)
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The q-quantile (0.5: median) of n samples; sorts v. */
-static double quantile(double *v, size_t n, double q)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[(size_t)(q * (double)(n - 1) + 0.5)];
-}
-
 static void die(const char *what, const struct err *e)
 {
-	fprintf(stderr, "bench: %s: %s\n", what, e->msg);
-	exit(1);
+	bench_die(what, e->msg);
 }
 
 /* ---- A served model ---- */
@@ -147,20 +125,22 @@ static void trips(const char *what, struct hw *via, struct hw *direct,
 	for (int k = 0; k < 2; k++)
 		for (int i = 0; i < TRIPS; i++) {
 			uint32_t v = 640;
-			double t0 = now();
+			double t0 = bench_now();
 			int rc = write ? hw_port_write(hw[k], 0x3c8, 1,
 						       (uint32_t)i & 0xff, &e)
 				       : hw_region_read(hw[k], 2, 0x502, 2, &v,
 							&e);
 
-			t[k][i] = (now() - t0) * 1e6;
+			t[k][i] = (bench_now() - t0) * 1e6;
 			if (rc)
 				die(what, &e);
 		}
 	snprintf(label, sizeof(label), "%s, median", what);
-	row(label, "us", quantile(a, TRIPS, 0.5), quantile(b, TRIPS, 0.5));
+	row(label, "us", bench_quantile(a, TRIPS, 0.5),
+	    bench_quantile(b, TRIPS, 0.5));
 	snprintf(label, sizeof(label), "%s, p99", what);
-	row(label, "us", quantile(a, TRIPS, 0.99), quantile(b, TRIPS, 0.99));
+	row(label, "us", bench_quantile(a, TRIPS, 0.99),
+	    bench_quantile(b, TRIPS, 0.99));
 }
 
 static void bandwidth(struct served *s)
@@ -176,17 +156,17 @@ static void bandwidth(struct served *s)
 	fill_desktop(src);
 	memset(plain, 1, VRAM);
 	for (int i = 0; i < RUNS; i++) {
-		double t0 = now();
+		double t0 = bench_now();
 
 		memcpy(map, src, VRAM);
-		tv[i] = now() - t0;
-		t0 = now();
+		tv[i] = bench_now() - t0;
+		t0 = bench_now();
 		memcpy(plain, src, VRAM);
-		tm[i] = now() - t0;
+		tm[i] = bench_now() - t0;
 	}
 	row("write 16 MiB into mapped VRAM (MB/s)", "MB/s",
-	    VRAM / quantile(tv, RUNS, 0.5) / 1e6,
-	    VRAM / quantile(tm, RUNS, 0.5) / 1e6);
+	    VRAM / bench_quantile(tv, RUNS, 0.5) / 1e6,
+	    VRAM / bench_quantile(tm, RUNS, 0.5) / 1e6);
 	hw_region_unmap(map, size);
 	free(src);
 	free(plain);
@@ -204,38 +184,38 @@ static void full(struct served *a, struct served *b, uint8_t **snap,
 	for (int i = 0; i < RUNS; i++) {
 		uint8_t *buf, *enc;
 		size_t len, elen;
-		double t0 = now();
+		double t0 = bench_now();
 
 		if (vfu_client_save(a->client, &buf, &len, &e))
 			die("save", &e);
-		ts[i] = now() - t0;
-		t0 = now();
+		ts[i] = bench_now() - t0;
+		t0 = bench_now();
 		if (vfu_client_load(b->client, buf, len, &e))
 			die("load", &e);
-		tl[i] = now() - t0;
-		t0 = now();
+		tl[i] = bench_now() - t0;
+		t0 = bench_now();
 		if (chip_stdvga.save(a->model, &st, &e) ||
 		    snap_encode(&st, NULL, &enc, &elen, &e))
 			die("direct save", &e);
-		ds[i] = now() - t0;
+		ds[i] = bench_now() - t0;
 		gs_state_free(&st);
-		t0 = now();
+		t0 = bench_now();
 		if (snap_decode(enc, elen, &st, &e) ||
 		    chip_stdvga.restore(b->model, &st, &e))
 			die("direct load", &e);
-		dl[i] = now() - t0;
+		dl[i] = bench_now() - t0;
 		gs_state_free(&st);
 		free(enc);
 		free(*snap);
 		*snap = buf;
 		*snap_len = len;
 	}
-	*down = quantile(ts, RUNS, 0.5);
-	*load = quantile(tl, RUNS, 0.5);
+	*down = bench_quantile(ts, RUNS, 0.5);
+	*load = bench_quantile(tl, RUNS, 0.5);
 	row("save, full (STOP_COPY)", "ms", *down * 1e3,
-	    quantile(ds, RUNS, 0.5) * 1e3);
+	    bench_quantile(ds, RUNS, 0.5) * 1e3);
 	row("load, full (RESUMING, validate, restore)", "ms", *load * 1e3,
-	    quantile(dl, RUNS, 0.5) * 1e3);
+	    bench_quantile(dl, RUNS, 0.5) * 1e3);
 }
 
 struct touch {
@@ -267,11 +247,11 @@ static void incremental(struct served *a, struct served *b, double full_down,
 			.passes = 1, .between = touch_vram, .ctx = &t};
 		uint8_t *buf;
 		size_t len;
-		double t0 = now();
+		double t0 = bench_now();
 
 		if (vfu_client_save_precopy(a->client, &p, &buf, &len, &e))
 			die("pre-copy", &e);
-		tp[i] = now() - t0;
+		tp[i] = bench_now() - t0;
 		first = p.first_bytes;
 		last = p.last_bytes;
 		final = p.final_bytes;
@@ -284,29 +264,29 @@ static void incremental(struct served *a, struct served *b, double full_down,
 			if (vfu_client_mig_read(a->client, &mb, 1u << 30, &e))
 				die("pre-copy read", &e);
 			touch_vram(&t, 9, &e);
-			t0 = now();
+			t0 = bench_now();
 			if (vfu_client_mig_set(a->client, VFU_STATE_STOP_COPY,
 					       &e) ||
 			    vfu_client_mig_read(a->client, &mb, 1u << 30, &e))
 				die("stop-copy", &e);
-			tf[i] = now() - t0;
+			tf[i] = bench_now() - t0;
 			if (vfu_client_mig_set(a->client, VFU_STATE_RUNNING,
 					       &e))
 				die("running", &e);
 			mig_buf_free(&mb);
 		}
-		t0 = now();
+		t0 = bench_now();
 		if (vfu_client_load(b->client, buf, len, &e))
 			die("load pre-copy stream", &e);
-		tl[i] = now() - t0;
+		tl[i] = bench_now() - t0;
 		free(buf);
 	}
 	row("pre-copy save, whole (2 passes + final)", "ms",
-	    quantile(tp, RUNS, 0.5) * 1e3, full_down * 1e3);
+	    bench_quantile(tp, RUNS, 0.5) * 1e3, full_down * 1e3);
 	row("downtime: STOP_COPY after pre-copy", "ms",
-	    quantile(tf, RUNS, 0.5) * 1e3, full_down * 1e3);
-	row("load of the pre-copy stream", "ms", quantile(tl, RUNS, 0.5) * 1e3,
-	    full_load * 1e3);
+	    bench_quantile(tf, RUNS, 0.5) * 1e3, full_down * 1e3);
+	row("load of the pre-copy stream", "ms",
+	    bench_quantile(tl, RUNS, 0.5) * 1e3, full_load * 1e3);
 	printf("| %-40s | %10zu | %10zu | %-5s | %8.1f%% |\n",
 	       "bytes: pass 0 / full snapshot", first, full_len, "B",
 	       100.0 * (double)first / (double)full_len);

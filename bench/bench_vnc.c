@@ -16,31 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/timing.h"
 #include "dev/vnc.h"
 
 #define RUNS 15
 #define W    1024
 #define H    768
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double median(double *v)
 {
-	qsort(v, RUNS, sizeof(*v), cmp_double);
-	return v[RUNS / 2];
+	return bench_quantile(v, RUNS, 0.5);
 }
 
 static void die(const char *what, const char *why)
@@ -175,13 +160,13 @@ static void row(struct vnc *v, int fd, uint8_t *scratch, enum kind k,
 			touch_four_tiles(&img[0]);
 		else if (k == ALL)
 			p = &img[(r + 1) % 2];
-		t0 = now();
+		t0 = bench_now();
 		if (vnc_frame(v, p, &e))
 			die("frame", e.msg);
-		tf[r] = now() - t0;
+		tf[r] = bench_now() - t0;
 		if (k != UNCHANGED) {
 			viewer_update(fd, scratch);
-			tv[r] = now() - t0;
+			tv[r] = bench_now() - t0;
 			viewer_request(fd, 1);
 		}
 	}
@@ -207,11 +192,11 @@ static void resize_row(struct vnc *v)
 	fill(&a, 3);
 	fill(&b, 4);
 	for (int r = 0; r < RUNS; r++) {
-		double t0 = now();
+		double t0 = bench_now();
 
 		if (vnc_frame(v, r % 2 ? &a : &b, &e))
 			die("frame", e.msg);
-		t[r] = now() - t0;
+		t[r] = bench_now() - t0;
 	}
 	printf("| %-25s | %9.3f | %9s | %5s |\n", "resize 1024x768<->800x600",
 	       median(t) * 1e3, "-", "all");
