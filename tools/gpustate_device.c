@@ -10,12 +10,12 @@
 #include "lib/snapshot.h"
 
 #define DEVICE_HELP                                                            \
-	"  -d, --device DEV  the device: sim (the stdvga model, 16 MiB "       \
-	"VRAM),\n"                                                             \
-	"                    sim:vram=MB, or unix:SOCK (the live device "      \
-	"served\n"                                                             \
-	"                    by gpud at SOCK, through trapped accesses); "     \
-	"default sim\n"
+	"  -d, --device DEV  the device (default sim): sim (the stdvga "       \
+	"model,\n"                                                             \
+	"                    16 MiB VRAM), sim:vram=MB, unix:SOCK (the live\n" \
+	"                    device gpud serves at SOCK, through trapped\n"    \
+	"                    accesses) or pci:DDDD:BB:DD.F (real hardware,\n"  \
+	"                    needs root; see gpustate list)\n"
 #define SNAP_HELP                                                              \
 	"  --raw             also store VRAM uncompressed, page-aligned\n"     \
 	"  --level N         zstd level (default 3)\n"
