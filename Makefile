@@ -104,7 +104,7 @@ install: all
 	install -m 644 $(filter lib/%,$(PUBLIC_HEADERS)) \
 		$(DESTDIR)$(PREFIX)/include/gpustate/lib
 
-FORMAT_SRCS = $(wildcard dev/*.[ch] lib/*.[ch] tools/*.[ch] tests/*/*.[ch] \
+FORMAT_SRCS = $(wildcard dev/*.[ch] lib/*.[ch] tools/*.[ch] tests/*/*.[ch] guest/*.[ch] \
 	bench/*.[ch])
 format:
 	clang-format -i $(FORMAT_SRCS)
@@ -116,3 +116,6 @@ clean:
 
 .PHONY: all check bench fuzz demo install clean format format-check
 .SECONDARY:
+
+# The QEMU guest of the conformance tests: make guest (guest/guest.mk).
+include guest/guest.mk

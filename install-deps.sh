@@ -3,11 +3,17 @@
 # Idempotent: packages already present are left alone; safe to rerun.
 set -eu
 
+# The conformance guest (guest/README.md) boots Debian's kernel in QEMU
+# with busybox and, for the driver-level test, Xorg's modesetting driver
+# (xserver-xorg-core), xkbcomp, xkb data, xsetroot, xmessage and
+# xwininfo; socat talks QMP.
 # gvncviewer ships gvnccapture, the headless VNC client the display tests
 # capture frames with.
 PKGS="build-essential pkg-config clang clang-format libclang-rt-14-dev
 check libzstd-dev libpng-dev libpciaccess-dev libdrm-dev libosmesa6-dev
-zstd libvncserver-dev gvncviewer"
+zstd libvncserver-dev gvncviewer
+qemu-system-x86 busybox-static cpio kmod socat xserver-xorg-core
+x11-xserver-utils x11-xkb-utils x11-utils xkb-data"
 
 missing=""
 for p in $PKGS; do

@@ -1,57 +1,56 @@
 /*
  * stdvga model: the 256-byte EDID QEMU exposes at BAR2 0x000 (stdvga.md
- * section 5, "EDID and connectors"), generated here from those facts: an
- * EDID 1.4 base block for a "QEMU Monitor" (manufacturer RHT, product
- * 0x1234, week 42 of 2014) preferring 1024x768 at 60 Hz, with range limits
- * 50-125 Hz / 30-160 kHz, followed by one CEA-861 extension block. The
- * preferred timing is computed with CVT reduced blanking; QEMU computes its
- * own, so the detailed timing bytes need not match QEMU's.
+ * sections 2.1 and 5), exactly as QEMU 7.2 (Debian 12's qemu-system-x86,
+ * the version the conformance tests pin; guest/README.md) presents it with
+ * the device's default properties. The bytes were read from that device by
+ * the differential test tests/data/conformance/bar2.gs and are composed
+ * here field by field.
+ *
+ * Base block (EDID 1.4): "QEMU Monitor" by RHT, product 0x1234, week 42 of
+ * 2014, 32 x 20 cm (1280x800 at 100 dpi), preferring 1280x800 at 75 Hz;
+ * established, standard and "established timings III" lists; range limits
+ * 50-125 Hz / 30-160 kHz. One CTA-861 extension: a video data block and six
+ * dummy descriptors. QEMU's window is 384 bytes; the last 128 read 0. The
+ * earlier model generated a 1024x768 EDID from stdvga.md's description, which
+ * QEMU 7.2 does not match.
  */
 #include "stdvga_int.h"
 
 #include <string.h>
 
-#define EDID_XRES	1024u
-#define EDID_YRES	768u
-#define EDID_REFRESH_HZ 60u
-#define EDID_DPI	100u
-#define EDID_BLOCK	128u
-#define EDID_DESC_SIZE	18u
+#define EDID_BLOCK     128u
+#define EDID_DESC_SIZE 18u
 
 struct edid_timing {
 	uint32_t clock_10khz;
 	uint32_t hactive, hblank, hfront, hsync;
 	uint32_t vactive, vblank, vfront, vsync;
+	uint32_t w_mm, h_mm;
+	uint8_t flags;
 };
 
 /*
- * CVT reduced blanking (v1): a fixed 160-pixel horizontal blank and enough
- * lines of vertical blank to last at least 460 us; the pixel clock is
- * rounded down to a multiple of 0.25 MHz.
+ * The preferred mode: 1280x800, horizontal total 1728 and vertical total
+ * 828 at 75 Hz, 107.30 MHz; the modeline Xorg reports for this device
+ * (shared/docs/qemu-guest.md section 3). Digital separate sync, both
+ * polarities negative.
  */
-static void cvt_rb(uint32_t xres, uint32_t yres, uint32_t hz,
-		   struct edid_timing *t)
-{
-	const uint32_t min_vblank_ns = 460000, min_vbackporch = 6;
-	uint32_t line_ns, clock_hz;
+static const struct edid_timing preferred = {
+	.clock_10khz = 10730,
+	.hactive = 1280,
+	.hblank = 448,
+	.hfront = 320,
+	.hsync = 38,
+	.vactive = 800,
+	.vblank = 28,
+	.vfront = 4,
+	.vsync = 4,
+	.w_mm = 325,
+	.h_mm = 203,
+	.flags = 0x18,
+};
 
-	t->hactive = xres;
-	t->hblank = 160;
-	t->hfront = 48;
-	t->hsync = 32;
-	t->vactive = yres;
-	t->vfront = 3;
-	t->vsync = 4; /* 4:3 aspect */
-	line_ns = (uint32_t)((1000000000ull / hz - min_vblank_ns) / yres);
-	t->vblank = min_vblank_ns / line_ns + 1;
-	if (t->vblank < t->vfront + t->vsync + min_vbackporch)
-		t->vblank = t->vfront + t->vsync + min_vbackporch;
-	clock_hz = hz * (xres + t->hblank) * (yres + t->vblank);
-	t->clock_10khz = clock_hz / 250000 * 25;
-}
-
-static void put_dtd(uint8_t *d, const struct edid_timing *t, uint32_t w_mm,
-		    uint32_t h_mm)
+static void put_dtd(uint8_t *d, const struct edid_timing *t)
 {
 	d[0] = (uint8_t)t->clock_10khz;
 	d[1] = (uint8_t)(t->clock_10khz >> 8);
@@ -66,39 +65,55 @@ static void put_dtd(uint8_t *d, const struct edid_timing *t, uint32_t w_mm,
 	d[10] = (uint8_t)(((t->vfront & 0xf) << 4) | (t->vsync & 0xf));
 	d[11] = (uint8_t)(((t->hfront >> 8) << 6) | ((t->hsync >> 8) << 4) |
 			  ((t->vfront >> 4) << 2) | (t->vsync >> 4));
-	d[12] = (uint8_t)w_mm;
-	d[13] = (uint8_t)h_mm;
-	d[14] = (uint8_t)(((w_mm >> 8) << 4) | (h_mm >> 8));
+	d[12] = (uint8_t)t->w_mm;
+	d[13] = (uint8_t)t->h_mm;
+	d[14] = (uint8_t)(((t->w_mm >> 8) << 4) | (t->h_mm >> 8));
 	d[15] = 0;
 	d[16] = 0;
-	/* digital separate sync, hsync positive, vsync negative (CVT-RB) */
-	d[17] = 0x1a;
+	d[17] = t->flags;
 }
 
-/* Display descriptor: tag, then 13 bytes of text ending in LF. */
-static void put_text_desc(uint8_t *d, uint8_t tag, const char *text)
+/* Display descriptor header: three zero bytes, the tag, a zero byte. */
+static uint8_t *put_desc(uint8_t *d, uint8_t tag)
 {
-	size_t n = strlen(text);
-
 	memset(d, 0, EDID_DESC_SIZE);
 	d[3] = tag;
-	memset(d + 5, ' ', 13);
-	memcpy(d + 5, text, n);
-	d[5 + n] = '\n';
+	return d + 5;
+}
+
+/* Monitor name: up to 13 bytes of text ending in LF, padded with spaces. */
+static void put_name_desc(uint8_t *d, const char *text)
+{
+	uint8_t *p = put_desc(d, 0xfc);
+	size_t n = strlen(text);
+
+	memset(p, ' ', 13);
+	memcpy(p, text, n);
+	p[n] = '\n';
 }
 
 static void put_range_desc(uint8_t *d)
 {
-	memset(d, 0, EDID_DESC_SIZE);
-	d[3] = 0xfd;
-	d[5] = 50;    /* min vertical rate, Hz */
-	d[6] = 125;   /* max vertical rate, Hz */
-	d[7] = 30;    /* min horizontal rate, kHz */
-	d[8] = 160;   /* max horizontal rate, kHz */
-	d[9] = 30;    /* max pixel clock, 10 MHz units */
-	d[10] = 0x01; /* range limits only, no timing formula */
-	d[11] = '\n';
-	memset(d + 12, ' ', 6);
+	static const uint8_t limits[] = {
+		50,   /* min vertical rate, Hz */
+		125,  /* max vertical rate, Hz */
+		30,   /* min horizontal rate, kHz */
+		160,  /* max horizontal rate, kHz */
+		0xff, /* max pixel clock, 10 MHz units: no limit given */
+		0x01, /* range limits only, no timing formula */
+		'\n', ' ', ' ', ' ', ' ', ' ', ' ',
+	};
+
+	memcpy(put_desc(d, 0xfd), limits, sizeof(limits));
+}
+
+/* Established timings III (VESA DMT modes as a bitmap), revision 10. */
+static void put_est3_desc(uint8_t *d)
+{
+	static const uint8_t est3[] = {0x0a, 0x00, 0x40, 0x82,
+				       0x00, 0x28, 0x20};
+
+	memcpy(put_desc(d, 0xf7), est3, sizeof(est3));
 }
 
 /* 10-bit CIE coordinate from ten-thousandths. */
@@ -124,18 +139,18 @@ static void put_chromaticity(uint8_t *b)
 		b[27 + i] = (uint8_t)(v[i] >> 2);
 }
 
-/* Established and standard timings up to 1920x1080, all at 60 Hz. */
+/* Established timings and the eight standard timings, largest first. */
 static void put_timings(uint8_t *b)
 {
 	static const uint8_t std[16] = {
-		0x81, 0x80, /* 1280x1024 */
-		0x81, 0x40, /* 1280x960 */
-		0x95, 0x00, /* 1440x900 */
+		0xe1, 0xc0, /* 2048x1152 */
+		0xd1, 0xc0, /* 1920x1080 */
+		0xd1, 0x00, /* 1920x1200 */
 		0xa9, 0x40, /* 1600x1200 */
 		0xb3, 0x00, /* 1680x1050 */
-		0xd1, 0xc0, /* 1920x1080 */
-		0x01, 0x01, /* unused */
-		0x01, 0x01, /* unused */
+		0x95, 0x00, /* 1440x900 */
+		0x81, 0x80, /* 1280x1024 */
+		0x81, 0x40, /* 1280x960 */
 	};
 
 	b[35] = 0x21; /* 640x480@60, 800x600@60 */
@@ -157,9 +172,6 @@ static void build_base(uint8_t *b)
 {
 	static const uint8_t header[8] = {0x00, 0xff, 0xff, 0xff,
 					  0xff, 0xff, 0xff, 0x00};
-	uint32_t w_mm = EDID_XRES * 254 / (EDID_DPI * 10);
-	uint32_t h_mm = EDID_YRES * 254 / (EDID_DPI * 10);
-	struct edid_timing t;
 
 	memcpy(b, header, sizeof(header));
 	b[8] = 0x49; /* "RHT", 5-bit letters, big-endian */
@@ -171,41 +183,44 @@ static void build_base(uint8_t *b)
 	b[18] = 1;	     /* EDID 1.4 */
 	b[19] = 4;
 	b[20] = 0xa5; /* digital, 8 bits per colour, DisplayPort */
-	b[21] = (uint8_t)((w_mm + 5) / 10); /* cm */
-	b[22] = (uint8_t)((h_mm + 5) / 10);
+	b[21] = (uint8_t)(preferred.w_mm / 10); /* cm, truncated */
+	b[22] = (uint8_t)(preferred.h_mm / 10);
 	b[23] = 120;  /* gamma 2.2 */
 	b[24] = 0x06; /* sRGB default, preferred timing is native */
 	put_chromaticity(b);
 	put_timings(b);
-	cvt_rb(EDID_XRES, EDID_YRES, EDID_REFRESH_HZ, &t);
-	put_dtd(b + 54, &t, w_mm, h_mm);
-	put_text_desc(b + 72, 0xfc, "QEMU Monitor");
+	put_dtd(b + 54, &preferred);
+	put_est3_desc(b + 72);
 	put_range_desc(b + 90);
-	memset(b + 108, 0, EDID_DESC_SIZE);
-	b[108 + 3] = 0x10; /* dummy descriptor */
-	b[126] = 1;	   /* one extension block */
+	put_name_desc(b + 108, "QEMU Monitor");
+	b[126] = 1; /* one extension block */
 	set_checksum(b);
 }
 
 /*
- * CEA-861 revision 3 block: underscanned IT formats and one Video
- * Capability Data Block (selectable RGB quantization), no timings.
+ * CTA-861 revision 3 block: no underscan or audio flags, one video data
+ * block of six VICs, then six dummy descriptors (tag 0x10) where detailed
+ * timings would be.
  */
-static void build_cea(uint8_t *b)
+static void build_cta(uint8_t *b)
 {
+	static const uint8_t vics[] = {0x7d, 0x65, 0x60, 0x59, 0x1f, 0x61};
+	const unsigned dtd = 4 + 1 + sizeof(vics);
+
 	b[0] = 0x02;
 	b[1] = 0x03;
-	b[2] = 4 + 3;	     /* detailed timings would follow the data blocks */
-	b[3] = 0x80;	     /* underscan */
-	b[4] = (7 << 5) | 2; /* extended tag block, 2 payload bytes */
-	b[5] = 0x00;	     /* Video Capability Data Block */
-	b[6] = 0x4a;	     /* RGB range selectable, IT and CE underscanned */
+	b[2] = (uint8_t)dtd;
+	b[3] = 0x00;
+	b[4] = (uint8_t)((2 << 5) | sizeof(vics)); /* video data block */
+	memcpy(b + 5, vics, sizeof(vics));
+	for (unsigned i = 0; i < 6; i++)
+		put_desc(b + dtd + i * EDID_DESC_SIZE, 0x10);
 	set_checksum(b);
 }
 
-void stdvga_edid_build(uint8_t edid[SV_EDID_SIZE])
+void stdvga_edid_build(uint8_t edid[SV_EDID_REGION])
 {
-	memset(edid, 0, SV_EDID_SIZE);
+	memset(edid, 0, SV_EDID_REGION);
 	build_base(edid);
-	build_cea(edid + EDID_BLOCK);
+	build_cta(edid + EDID_BLOCK);
 }

@@ -19,7 +19,10 @@
 
 #define SV_CFG_SIZE  256u
 #define SV_BAR2_SIZE 4096u
-#define SV_EDID_SIZE 256u
+/* QEMU's EDID buffer (and its BAR2 window) is 384 bytes since QEMU 6.1
+ * (room for a DisplayID block); the default EDID fills 256 of them and
+ * the rest reads 0. */
+#define SV_EDID_REGION 384u
 
 /* PCI config space offsets and bits used by the model. */
 enum {
@@ -66,7 +69,7 @@ struct stdvga {
 	int has_edid;
 	int vram_fd;
 	uint8_t *vram; /* vram_size bytes, MAP_SHARED over vram_fd */
-	uint8_t edid[SV_EDID_SIZE];
+	uint8_t edid[SV_EDID_REGION];
 
 	/* PCI config space as the guest reads it. */
 	uint8_t cfg[SV_CFG_SIZE];
@@ -121,7 +124,8 @@ void stdvga_dispi_reset(struct stdvga *s);
 /* Re-force the VGA registers VBE owns, if VBE is enabled (section 3.3). */
 void stdvga_dispi_update_vgaregs(struct stdvga *s);
 
-/* The 256-byte EDID blob (stdvga_edid.c). */
-void stdvga_edid_build(uint8_t edid[SV_EDID_SIZE]);
+/* The EDID window's contents: the 256-byte blob, then zeros
+ * (stdvga_edid.c). */
+void stdvga_edid_build(uint8_t edid[SV_EDID_REGION]);
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * stdvga model: the 4 KiB BAR2 register window (stdvga.md section 2.1).
  *
- *   0x000-0x0FF  EDID, read-only, byte-wise (hole without EDID)
+ *   0x000-0x17F  EDID, read-only, byte-wise (hole without EDID); QEMU's
+ *                buffer is 384 bytes, the blob 256 (stdvga.md says 256:
+ *                measured on QEMU 7.2, 0x100-0x17F read 0)
  *   0x400-0x41F  VGA ports 0x3C0-0x3DF, handled in 1- or 2-byte steps
  *   0x500-0x515  DISPI register i at 0x500 + 2i, 16-bit handler
  *   0x600-0x607  QEMU extended registers, 32-bit only (revision >= 2)
@@ -24,7 +26,7 @@ static const struct window {
 	uint32_t start, end;
 	enum win kind;
 } windows[] = {
-	{0x000, 0x100, WIN_EDID},
+	{0x000, SV_EDID_REGION, WIN_EDID},
 	{0x400, 0x420, WIN_VGA},
 	{0x500, 0x516, WIN_DISPI},
 	{0x600, 0x608, WIN_EXT},
