@@ -121,7 +121,7 @@ static void prime_virt_height(struct vio *v, const uint16_t *d,
 {
 	uint16_t bpp, vw;
 
-	if ((d[DISPI_ENABLE] & DISPI_ENABLED) || !d[DISPI_VIRT_HEIGHT] ||
+	if ((d[DISPI_ENABLE] & DISPI_ENABLED) ||
 	    find_geometry(d[DISPI_VIRT_HEIGHT], vram_size, &bpp, &vw))
 		return;
 	vio_dispi_write(v, DISPI_BPP, bpp);
@@ -171,6 +171,9 @@ int stdvga_restore_regs(struct hw *hw, const struct stdvga_regs *r,
 	struct vio v = {.hw = hw, .e = e};
 
 	restore_pci(&v, cfg);
+	/* A device that could not be reset may still be enabled: every
+	 * geometry write below must be stored raw (hazard 2). */
+	vio_dispi_write(&v, DISPI_ENABLE, 0);
 	prime_virt_height(&v, r->dispi, vram_size);
 	restore_vga(&v, r);
 	restore_dispi(&v, r->dispi);

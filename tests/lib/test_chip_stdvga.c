@@ -123,6 +123,9 @@ static const char *const hazards[] = {
 	FIRMWARE "io.w16 0x3c4 0x0100\nio.w16 0x3c4 0x2101\n",
 	/* 15: big-endian framebuffer */
 	VBE_MODE "bar2.w32 0x604 0xbebebebe\n",
+	/* 2: raw geometry stored while disabled (no fixups apply) */
+	FIRMWARE "io.w16 0x1ce 1\nio.w16 0x1cf 1023\nio.w16 0x1ce 3\n"
+		 "io.w16 0x1cf 7\nio.w16 0x1ce 6\nio.w16 0x1cf 5\n",
 	/* 8-bit DAC in an 8 bpp mode */
 	FIRMWARE "io.w16 0x1ce 3\nio.w16 0x1cf 8\nio.w16 0x1ce 1\n"
 		 "io.w16 0x1cf 320\nio.w16 0x1ce 2\nio.w16 0x1cf 200\n"
@@ -158,6 +161,108 @@ START_TEST(restore_overwrites_what_survives_reset)
 	gs_state_free(&sb);
 	hw_destroy(a);
 	hw_destroy(b);
+}
+END_TEST
+
+/* A device without a bus reset: every op passes through but reset. */
+struct noreset {
+	struct hw hw;
+	struct hw *inner;
+};
+
+static struct hw *inner(struct hw *hw)
+{
+	return ((struct noreset *)hw)->inner;
+}
+
+static int nr_cfg_read(struct hw *hw, uint32_t off, unsigned size,
+		       uint32_t *val, struct err *e)
+{
+	return hw_cfg_read(inner(hw), off, size, val, e);
+}
+
+static int nr_cfg_write(struct hw *hw, uint32_t off, unsigned size,
+			uint32_t val, struct err *e)
+{
+	return hw_cfg_write(inner(hw), off, size, val, e);
+}
+
+static int nr_region_info(struct hw *hw, unsigned idx, struct hw_region *info,
+			  struct err *e)
+{
+	return hw_region_info(inner(hw), idx, info, e);
+}
+
+static int nr_region_read(struct hw *hw, unsigned idx, uint64_t off,
+			  unsigned size, uint32_t *val, struct err *e)
+{
+	return hw_region_read(inner(hw), idx, off, size, val, e);
+}
+
+static int nr_region_write(struct hw *hw, unsigned idx, uint64_t off,
+			   unsigned size, uint32_t val, struct err *e)
+{
+	return hw_region_write(inner(hw), idx, off, size, val, e);
+}
+
+static int nr_port_read(struct hw *hw, uint16_t port, unsigned size,
+			uint32_t *val, struct err *e)
+{
+	return hw_port_read(inner(hw), port, size, val, e);
+}
+
+static int nr_port_write(struct hw *hw, uint16_t port, unsigned size,
+			 uint32_t val, struct err *e)
+{
+	return hw_port_write(inner(hw), port, size, val, e);
+}
+
+static int nr_reset(struct hw *hw, struct err *e)
+{
+	return err_set(e, -ENOTSUP, "no reset");
+}
+
+static void nr_destroy(struct hw *hw)
+{
+	hw_destroy(inner(hw));
+}
+
+static const struct hw_ops noreset_ops = {
+	.name = "noreset",
+	.cfg_read = nr_cfg_read,
+	.cfg_write = nr_cfg_write,
+	.region_info = nr_region_info,
+	.region_read = nr_region_read,
+	.region_write = nr_region_write,
+	.port_read = nr_port_read,
+	.port_write = nr_port_write,
+	.reset = nr_reset,
+	.destroy = nr_destroy,
+};
+
+/* Restore onto a device that cannot be reset and is mid-VBE-session, with
+ * other geometry, a locked CRTC and a half-written DAC: every hazard setup
+ * must still come back exactly. */
+START_TEST(restore_without_bus_reset_rewrites_everything)
+{
+	struct noreset nr = {.hw = {.ops = &noreset_ops}, .inner = th_model(4)};
+	struct hw *a = th_model(4);
+	struct gs_state sa, sb;
+	struct err e = {{0}};
+
+	th_run(a, hazards[_i]);
+	th_save(a, &sa);
+	th_run(&nr.hw, VBE_MODE "io.w16 0x1ce 1\nio.w16 0x1cf 800\n"
+				"io.w16 0x1ce 6\nio.w16 0x1cf 16000\n"
+				"io.w16 0x3d4 0x8e11\nio.w8 0x3c9 7\n"
+				"vram.random 0 0x100000 4\n");
+	ck_assert_msg(chip_stdvga.restore(&nr.hw, &sa, &e) == 0, "%s", e.msg);
+	th_save(&nr.hw, &sb);
+	th_assert_states_equal(&sa, &sb);
+	gs_state_free(&sa);
+	gs_state_free(&sb);
+	hw_destroy(a);
+	nr_destroy(&nr.hw);
 }
 END_TEST
 
@@ -285,6 +390,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, roundtrip_hazard, 0,
 			    sizeof(hazards) / sizeof(hazards[0]));
 	tcase_add_test(tc, restore_overwrites_what_survives_reset);
+	tcase_add_loop_test(tc, restore_without_bus_reset_rewrites_everything,
+			    0, sizeof(hazards) / sizeof(hazards[0]));
 	tcase_add_test(tc, restore_refuses_other_vram_size);
 	tcase_add_test(tc, restore_refuses_other_identity);
 	tcase_add_test(tc, restore_refuses_model_without_ext_regs);
