@@ -394,7 +394,34 @@ static void line_pal8(const struct draw *d, uint32_t addr, uint32_t *out,
 		out[i] = d->pal[rd8(d, (uint64_t)addr + i)];
 }
 
-/* 15/16 bpp: QEMU keeps the top bits and leaves the low bits zero. */
+static uint32_t widen5(uint32_t v)
+{
+	return (v << 3 | v >> 2) & 0xff;
+}
+
+static uint32_t widen6(uint32_t v)
+{
+	return (v << 2 | v >> 4) & 0xff;
+}
+
+/*
+ * 15/16 bpp. Little-endian frames are shown by QEMU (7.2, checked against
+ * its screendump in the conformance tests) as a pixman surface over VRAM,
+ * whose conversion repeats each channel's top bits into its low bits;
+ * big-endian frames have no pixman format and go through QEMU's line
+ * converters, which leave the low bits zero.
+ */
+static uint32_t rgb16(uint32_t v, bool is15, bool be)
+{
+	uint32_t r = is15 ? v >> 10 & 0x1f : v >> 11 & 0x1f;
+	uint32_t g = is15 ? v >> 5 & 0x1f : v >> 5 & 0x3f;
+	uint32_t b = v & 0x1f;
+
+	if (be)
+		return rgb(r << 3, is15 ? g << 3 : g << 2, b << 3);
+	return rgb(widen5(r), is15 ? widen5(g) : widen6(g), widen5(b));
+}
+
 static void line_rgb16(const struct draw *d, uint32_t addr, uint32_t *out,
 		       uint32_t n)
 {
@@ -405,10 +432,7 @@ static void line_rgb16(const struct draw *d, uint32_t addr, uint32_t *out,
 		uint32_t lo = d->vram[a], hi = d->vram[a + 1];
 		uint32_t v = d->s->be ? (lo << 8 | hi) : (hi << 8 | lo);
 
-		if (is15)
-			out[i] = rgb(v >> 7 & 0xf8, v >> 2 & 0xf8, v << 3);
-		else
-			out[i] = rgb(v >> 8 & 0xf8, v >> 3 & 0xfc, v << 3);
+		out[i] = rgb16(v, is15, d->s->be);
 	}
 }
 
