@@ -31,3 +31,25 @@ void hw_region_unmap(void *p, uint64_t size)
 	if (p)
 		munmap(p, size);
 }
+
+int hw_check_port(uint16_t port, unsigned size, const uint32_t *val,
+		  struct err *e)
+{
+	int dispi = port >= HW_PORT_DISPI_FIRST && port <= HW_PORT_DISPI_LAST;
+
+	if (size != 1 && size != 2)
+		return err_set(e, -EINVAL,
+			       "port 0x%x: access of %u bytes (1 or 2 allowed)",
+			       port, size);
+	if (!dispi &&
+	    (port < HW_PORT_VGA_FIRST || port + size - 1 > HW_PORT_VGA_LAST))
+		return err_set(e, -EINVAL,
+			       "port 0x%x (%u bytes) is not a VGA port "
+			       "(0x3B0-0x3DF, 0x1CE-0x1D0)",
+			       port, size);
+	if (val && *val >> 8 * size)
+		return err_set(e, -EINVAL,
+			       "port 0x%x: value 0x%x does not fit in %u bytes",
+			       port, *val, size);
+	return 0;
+}

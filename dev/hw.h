@@ -122,6 +122,19 @@ static inline void hw_destroy(struct hw *hw)
 		hw->ops->destroy(hw);
 }
 
+/* The legacy ports every backend serves: VGA and the Bochs DISPI ports. */
+enum {
+	HW_PORT_VGA_FIRST = 0x3b0,
+	HW_PORT_VGA_LAST = 0x3df,
+	HW_PORT_DISPI_FIRST = 0x1ce,
+	HW_PORT_DISPI_LAST = 0x1d0,
+};
+
+/* Check a port access against those ranges (1 or 2 bytes) and, for a write
+ * (val non-NULL), that the value fits the access; fills e. */
+int hw_check_port(uint16_t port, unsigned size, const uint32_t *val,
+		  struct err *e);
+
 /* mmap a mappable region read/write; returns NULL and fills e on failure. */
 void *hw_region_map(struct hw *hw, unsigned idx, uint64_t *size, struct err *e);
 void hw_region_unmap(void *p, uint64_t size);

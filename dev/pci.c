@@ -33,14 +33,10 @@
 #include "pci_int.h"
 
 enum {
-	PORT_VGA_FIRST = 0x3b0,
-	PORT_VGA_LAST = 0x3df,
-	PORT_DISPI_FIRST = 0x1ce,
-	PORT_DISPI_LAST = 0x1d0,
-	/* One legacy window covers both ranges; a 16-bit access at 0x1D0
-	 * reaches 0x1D1. */
-	PORT_BASE = PORT_DISPI_FIRST,
-	PORT_SPAN = PORT_VGA_LAST + 1 - PORT_BASE,
+	/* One legacy window covers both port ranges of hw.h; a 16-bit
+	 * access at 0x1D0 reaches 0x1D1. */
+	PORT_BASE = HW_PORT_DISPI_FIRST,
+	PORT_SPAN = HW_PORT_VGA_LAST + 1 - PORT_BASE,
 	PCI_BAR_FIRST = 0x10,
 	PCI_BAR_END = 0x28,
 	PCI_NUM_BARS = 6,
@@ -310,29 +306,6 @@ static int pci_region_write(struct hw *hw, unsigned idx, uint64_t off,
 
 /* ---- legacy I/O ports ---- */
 
-/* val: the value of a write, NULL for a read. */
-static int check_port(uint16_t port, unsigned size, const uint32_t *val,
-		      struct err *e)
-{
-	int dispi = port >= PORT_DISPI_FIRST && port <= PORT_DISPI_LAST;
-
-	if (size != 1 && size != 2)
-		return err_set(e, -EINVAL,
-			       "port 0x%x: access of %u bytes (1 or 2 allowed)",
-			       port, size);
-	if (!dispi &&
-	    (port < PORT_VGA_FIRST || port + size - 1 > PORT_VGA_LAST))
-		return err_set(e, -EINVAL,
-			       "port 0x%x (%u bytes) is not a VGA port "
-			       "(0x3B0-0x3DF, 0x1CE-0x1D0)",
-			       port, size);
-	if (val && *val >> 8 * size)
-		return err_set(e, -EINVAL,
-			       "port 0x%x: value 0x%x does not fit in %u bytes",
-			       port, *val, size);
-	return 0;
-}
-
 /* Opens the legacy port window on first use, the arbiter with it. */
 static int ports_open(struct pci_hw *p, struct err *e)
 {
@@ -363,7 +336,7 @@ static int port_begin(struct pci_hw *p, uint16_t port, unsigned size,
 {
 	int rc;
 
-	if ((rc = check_port(port, size, val, e)) < 0 ||
+	if ((rc = hw_check_port(port, size, val, e)) < 0 ||
 	    (rc = ports_open(p, e)) < 0)
 		return rc;
 	return pci_host_lock(p->dev, p->slot, e);

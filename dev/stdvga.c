@@ -27,13 +27,8 @@
 #define SV_MAX_VRAM_MB	   512u
 #define SV_DEFAULT_VRAM_MB 16u
 
-enum {
-	PORT_VGA_FIRST = 0x3b0,
-	PORT_VGA_LAST = 0x3df,
-	PORT_VBE_INDEX = 0x1ce,
-	/* data: 0x1CF (x86 machines only in QEMU) and 0x1D0 */
-	PORT_VBE_LAST = 0x1d0,
-};
+/* DISPI index port; data at 0x1CF (x86 machines only in QEMU) and 0x1D0. */
+#define PORT_VBE_INDEX HW_PORT_DISPI_FIRST
 
 static struct stdvga *to_sv(struct hw *hw)
 {
@@ -50,27 +45,7 @@ static int port_claimed(uint16_t port)
 
 static int is_vbe_port(uint16_t port)
 {
-	return port >= PORT_VBE_INDEX && port <= PORT_VBE_LAST;
-}
-
-static int check_port(uint16_t port, unsigned size, uint32_t *val,
-		      struct err *e)
-{
-	if (size != 1 && size != 2)
-		return err_set(e, -EINVAL,
-			       "port 0x%x: access of %u bytes (1 or 2 allowed)",
-			       port, size);
-	if (!is_vbe_port(port) &&
-	    (port < PORT_VGA_FIRST || port + size - 1 > PORT_VGA_LAST))
-		return err_set(e, -EINVAL,
-			       "port 0x%x (%u bytes) is not a stdvga port "
-			       "(0x3B0-0x3DF, 0x1CE-0x1D0)",
-			       port, size);
-	if (val && *val >> 8 * size)
-		return err_set(e, -EINVAL,
-			       "port 0x%x: value 0x%x does not fit in %u bytes",
-			       port, *val, size);
-	return 0;
+	return port >= HW_PORT_DISPI_FIRST && port <= HW_PORT_DISPI_LAST;
 }
 
 /*
@@ -104,7 +79,7 @@ static int sv_port_read(struct hw *hw, uint16_t port, unsigned size,
 {
 	struct stdvga *s = to_sv(hw);
 	uint32_t v = 0;
-	int rc = check_port(port, size, NULL, e);
+	int rc = hw_check_port(port, size, NULL, e);
 
 	if (rc < 0)
 		return rc;
@@ -126,7 +101,7 @@ static int sv_port_write(struct hw *hw, uint16_t port, unsigned size,
 			 uint32_t val, struct err *e)
 {
 	struct stdvga *s = to_sv(hw);
-	int rc = check_port(port, size, &val, e);
+	int rc = hw_check_port(port, size, &val, e);
 
 	if (rc < 0)
 		return rc;
