@@ -119,3 +119,6 @@ clean:
 
 # The QEMU guest of the conformance tests: make guest (guest/guest.mk).
 include guest/guest.mk
+
+# The vkernel: make vkernel-linux (sys/sys.mk).
+include sys/sys.mk

@@ -15,6 +15,12 @@ zstd libvncserver-dev gvncviewer
 qemu-system-x86 busybox-static cpio kmod socat xserver-xorg-core
 x11-xserver-utils x11-xkb-utils x11-utils xkb-data"
 
+# The vkernel's kernel build (sys/): kconfig needs flex and bison, kbuild
+# bc; the sid source is a .tar.xz checked against debian-archive-keyring;
+# sys/apply-patches.sh uses patch; the boot test's initramfs is
+# busybox-static in cpio.
+PKGS="$PKGS flex bison bc xz-utils patch debian-archive-keyring"
+
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
