@@ -4,26 +4,57 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
-void *hw_region_map(struct hw *hw, unsigned idx, uint64_t *size, struct err *e)
+/* The fd may come from another process (a vfio-user server): mapping past
+ * the end of its file would turn every access there into SIGBUS. */
+static int check_backing(unsigned idx, const struct hw_region *r, struct err *e)
 {
-	struct hw_region r;
+	struct stat sb;
+
+	if (fstat(r->fd, &sb) < 0)
+		return err_set(e, -errno, "region %u: fstat: %s", idx,
+			       strerror(errno));
+	if (S_ISREG(sb.st_mode) &&
+	    (r->fd_offset > (uint64_t)sb.st_size ||
+	     r->size > (uint64_t)sb.st_size - r->fd_offset))
+		return err_set(e, -EINVAL,
+			       "region %u: %llu bytes at offset %llu, but its "
+			       "file holds %lld",
+			       idx, (unsigned long long)r->size,
+			       (unsigned long long)r->fd_offset,
+			       (long long)sb.st_size);
+	return 0;
+}
+
+void *hw_region_map_info(const struct hw_region *r, unsigned idx,
+			 uint64_t *size, struct err *e)
+{
 	void *p;
 
-	if (hw_region_info(hw, idx, &r, e) < 0)
-		return NULL;
-	if (!(r.flags & HW_REGION_F_MMAP) || r.fd < 0 || r.size == 0) {
+	if (!(r->flags & HW_REGION_F_MMAP) || r->fd < 0 || r->size == 0) {
 		err_set(e, -ENOTSUP, "region %u is not mappable", idx);
 		return NULL;
 	}
-	p = mmap(NULL, r.size, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_POPULATE, r.fd, (off_t)r.fd_offset);
+	if (check_backing(idx, r, e) < 0)
+		return NULL;
+	p = mmap(NULL, r->size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_POPULATE, r->fd, (off_t)r->fd_offset);
 	if (p == MAP_FAILED) {
 		err_set(e, -errno, "mmap region %u: %s", idx, strerror(errno));
 		return NULL;
 	}
-	*size = r.size;
+	*size = r->size;
 	return p;
+}
+
+void *hw_region_map(struct hw *hw, unsigned idx, uint64_t *size, struct err *e)
+{
+	struct hw_region r;
+
+	if (hw_region_info(hw, idx, &r, e) < 0)
+		return NULL;
+	return hw_region_map_info(&r, idx, size, e);
 }
 
 void hw_region_unmap(void *p, uint64_t size)

@@ -137,6 +137,9 @@ int hw_check_port(uint16_t port, unsigned size, const uint32_t *val,
 
 /* mmap a mappable region read/write; returns NULL and fills e on failure. */
 void *hw_region_map(struct hw *hw, unsigned idx, uint64_t *size, struct err *e);
+/* The same for a region whose info the caller already holds. */
+void *hw_region_map_info(const struct hw_region *r, unsigned idx,
+			 uint64_t *size, struct err *e);
 void hw_region_unmap(void *p, uint64_t size);
 
 #endif

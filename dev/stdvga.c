@@ -19,6 +19,7 @@
 #include "stdvga_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -309,11 +310,17 @@ static int map_vram(struct stdvga *s, struct err *e)
 {
 	void *p;
 
-	s->vram_fd = memfd_create("stdvga-vram", MFD_CLOEXEC);
+	s->vram_fd =
+		memfd_create("stdvga-vram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (s->vram_fd < 0)
 		return sys_err(e, "memfd_create");
 	if (ftruncate(s->vram_fd, (off_t)s->vram_size) < 0)
 		return sys_err(e, "sizing the VRAM memfd");
+	/* Whoever the fd is handed to (a vfio-user client) must not be able
+	 * to shrink it under our mapping: that would be SIGBUS here. */
+	if (fcntl(s->vram_fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		return sys_err(e, "sealing the VRAM memfd");
 	p = mmap(NULL, s->vram_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 s->vram_fd, 0);
 	if (p == MAP_FAILED)

@@ -477,11 +477,16 @@ static int rx_record_header(struct mig_rx *rx, struct err *e)
 static int rx_chunk(struct mig_rx *rx, const uint8_t *p, size_t len,
 		    struct err *e)
 {
-	uint32_t i = get32(p), kind = get32(p + 4);
+	uint32_t i, kind;
 	uint8_t *dst;
-	size_t n = len - CHUNK_HDR, got;
+	size_t n, got;
 
-	if (len < CHUNK_HDR || i >= rx->n)
+	if (len < CHUNK_HDR)
+		return rx_bad(rx, e, "chunk record too short");
+	i = get32(p);
+	kind = get32(p + 4);
+	n = len - CHUNK_HDR;
+	if (i >= rx->n)
 		return rx_bad(rx, e, "chunk index out of range");
 	dst = rx->vram + (size_t)i * rx->cb;
 	p += CHUNK_HDR;

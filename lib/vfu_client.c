@@ -8,6 +8,7 @@
 #include "vfu_client.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,14 @@ static int whole_area(const uint8_t *r, size_t n,
 	return 0;
 }
 
+static int drop_fd(int *fd, int rc)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	return rc;
+}
+
 static int query_region(struct vfu_client *c, uint32_t idx,
 			struct vfu_region_info *ri, int *fd, int *whole,
 			struct err *e)
@@ -210,24 +219,25 @@ static int query_region(struct vfu_client *c, uint32_t idx,
 		if (rc < 0)
 			return rc;
 		if (n < sizeof(*ri) || n > q.argsz)
-			return err_set(e, -EPROTO,
-				       "%s: region %u info of %zu bytes",
-				       c->name, idx, n);
+			return drop_fd(fd, err_set(e, -EPROTO,
+						   "%s: region %u info of %zu "
+						   "bytes",
+						   c->name, idx, n));
 		memcpy(ri, r, sizeof(*ri));
 		if (ri->argsz > q.argsz && q.argsz < REGION_INFO_MAX) {
-			if (*fd >= 0)
-				close(*fd);
+			drop_fd(fd, 0);
 			q.argsz = ri->argsz < REGION_INFO_MAX ? ri->argsz
 							      : REGION_INFO_MAX;
 			continue;
 		}
 		*whole = (ri->flags & VFU_REGION_FLAG_CAPS) &&
 			 whole_area(r, n, ri);
-		return ri->index == idx ? 0
-					: err_set(e, -EPROTO,
-						  "%s: info for region %u "
-						  "answers region %u",
-						  c->name, idx, ri->index);
+		if (ri->index != idx)
+			return drop_fd(fd, err_set(e, -EPROTO,
+						   "%s: info for region %u "
+						   "answers region %u",
+						   c->name, idx, ri->index));
+		return 0;
 	}
 }
 
@@ -235,7 +245,7 @@ static int load_region(struct vfu_client *c, uint32_t idx, struct err *e)
 {
 	struct hw_region *h = &c->regions[idx];
 	struct vfu_region_info ri = {0};
-	int fd = -1, whole = 0;
+	int fd = -1, whole = 0, seals;
 	int rc = query_region(c, idx, &ri, &fd, &whole, e);
 
 	if (rc < 0)
@@ -243,6 +253,13 @@ static int load_region(struct vfu_client *c, uint32_t idx, struct err *e)
 	*h = (struct hw_region){.size = ri.size, .fd = -1};
 	if (ri.size)
 		h->flags = HW_REGION_F_PRESENT;
+	/* A memfd the server could shrink under our mapping means SIGBUS. */
+	if (fd >= 0 && (seals = fcntl(fd, F_GET_SEALS)) >= 0 &&
+	    !(seals & F_SEAL_SHRINK))
+		return drop_fd(&fd, err_set(e, -EPROTO,
+					    "%s: region %u's memfd is not "
+					    "sealed against shrinking",
+					    c->name, idx));
 	if ((ri.flags & VFU_REGION_FLAG_MMAP) && whole && fd >= 0) {
 		h->flags |= HW_REGION_F_MMAP;
 		h->fd = fd;

@@ -1,8 +1,9 @@
 /*
  * Message framing for vfio-user over AF_UNIX stream sockets (see vfu_sock.h):
  * header first, its size checked against the receiver's buffer, then the
- * body; fds travel as SCM_RIGHTS with the first byte of a message. Every
- * wait is bounded so a stalled peer cannot hold the other side forever.
+ * body; fds travel as SCM_RIGHTS with the first byte of a message. Once a
+ * message has begun, the whole of it must pass within BODY_WAIT_MS, so a
+ * stalled or trickling peer cannot hold the other side forever.
  */
 #include "vfu_sock.h"
 
@@ -10,11 +11,28 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vfio_user.h"
 
 #define BODY_WAIT_MS 10000
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left until deadline, never negative. */
+static int left_ms(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
 
 static int wait_for(int sock, short events, int ms, struct err *e)
 {
@@ -37,6 +55,7 @@ int vfu_sock_send(int sock, const void *buf, size_t len, const int *fds,
 		struct cmsghdr align;
 	} ctl;
 	const uint8_t *p = buf;
+	int64_t deadline = now_ms() + BODY_WAIT_MS;
 	size_t done = 0;
 
 	if (nfds > VFU_SOCK_FDS)
@@ -61,10 +80,12 @@ int vfu_sock_send(int sock, const void *buf, size_t len, const int *fds,
 			c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
 			memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 		}
-		if ((rc = wait_for(sock, POLLOUT, BODY_WAIT_MS, e)) < 0)
+		if ((rc = wait_for(sock, POLLOUT, left_ms(deadline), e)) < 0)
 			return rc;
-		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
-		if (r < 0 && errno == EINTR)
+		/* Non-blocking: POLLOUT promises room for some bytes, not all.
+		 */
+		r = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r < 0)
 			return err_set(e, -errno, "send: %s", strerror(errno));
@@ -105,9 +126,10 @@ static void take_fds(struct vfu_sock_msg *m, struct msghdr *mh)
 		m->fds_truncated = 1;
 }
 
-/* Read exactly n bytes into p; first_ms bounds the wait for the first. */
+/* Read exactly n bytes into p. Before the message has begun (*deadline 0)
+ * first_ms bounds the wait; its first byte sets the deadline for the rest. */
 static int read_full(int sock, struct vfu_sock_msg *m, uint8_t *p, size_t n,
-		     int first_ms, int at_start, struct err *e)
+		     int first_ms, int64_t *deadline, struct err *e)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * VFU_SOCK_FDS)];
@@ -121,8 +143,9 @@ static int read_full(int sock, struct vfu_sock_msg *m, uint8_t *p, size_t n,
 				    .msg_iovlen = 1,
 				    .msg_control = ctl.buf,
 				    .msg_controllen = sizeof(ctl.buf)};
-		int rc = wait_for(sock, POLLIN, got ? BODY_WAIT_MS : first_ms,
-				  e);
+		int at_start = !*deadline;
+		int rc = wait_for(sock, POLLIN,
+				  at_start ? first_ms : left_ms(*deadline), e);
 		ssize_t r;
 
 		if (rc < 0)
@@ -134,7 +157,7 @@ static int read_full(int sock, struct vfu_sock_msg *m, uint8_t *p, size_t n,
 			return err_set(e, -errno, "receive: %s",
 				       strerror(errno));
 		take_fds(m, &mh);
-		if (r == 0 && at_start && got == 0)
+		if (r == 0 && at_start)
 			return err_set(e, -ECONNRESET,
 				       "peer closed the "
 				       "connection");
@@ -142,6 +165,8 @@ static int read_full(int sock, struct vfu_sock_msg *m, uint8_t *p, size_t n,
 			return err_set(e, -EPROTO,
 				       "peer closed the connection inside a "
 				       "message");
+		if (at_start)
+			*deadline = now_ms() + BODY_WAIT_MS;
 		got += (size_t)r;
 	}
 	return 0;
@@ -151,11 +176,12 @@ static int recv_msg(int sock, struct vfu_sock_msg *m, int wait_ms,
 		    struct err *e)
 {
 	struct vfu_hdr h;
+	int64_t deadline = 0;
 	int rc;
 
 	if (m->cap < sizeof(h))
 		return err_set(e, -EINVAL, "receive buffer too small");
-	rc = read_full(sock, m, m->buf, sizeof(h), wait_ms, 1, e);
+	rc = read_full(sock, m, m->buf, sizeof(h), wait_ms, &deadline, e);
 	if (rc < 0)
 		return rc;
 	memcpy(&h, m->buf, sizeof(h));
@@ -163,8 +189,8 @@ static int recv_msg(int sock, struct vfu_sock_msg *m, int wait_ms,
 		return err_set(e, -EPROTO,
 			       "message size %u outside 16..%zu (command %u)",
 			       h.size, m->cap, h.cmd);
-	rc = read_full(sock, m, m->buf + sizeof(h), h.size - sizeof(h),
-		       BODY_WAIT_MS, 0, e);
+	rc = read_full(sock, m, m->buf + sizeof(h), h.size - sizeof(h), 0,
+		       &deadline, e);
 	if (rc < 0)
 		return rc;
 	m->len = h.size;

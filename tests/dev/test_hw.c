@@ -1,7 +1,9 @@
 /* Access-interface helpers (dev/hw.c) and device names (dev/backend.c). */
 #include <check.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../helpers/th_device.h"
 #include "dev/backend.h"
@@ -35,6 +37,50 @@ START_TEST(map_gives_vram_shared_with_device)
 		hw_region_read(hw, HW_REGION_BAR0, size - 4, 1, &v, &e), 0);
 	ck_assert_uint_eq(v, 0x5a);
 	hw_region_unmap(p, size);
+	hw_destroy(hw);
+}
+END_TEST
+
+/* The VRAM fd goes to other processes (vfio-user clients): none of them may
+ * resize it under the model's own mapping (that would be SIGBUS in gpud). */
+START_TEST(vram_fd_is_sealed_against_resizing)
+{
+	struct hw *hw = th_model(1);
+	struct hw_region r;
+	struct err e = {{0}};
+	uint32_t v = 0;
+
+	ck_assert_int_eq(hw_region_info(hw, HW_REGION_BAR0, &r, &e), 0);
+	ck_assert_int_eq(ftruncate(r.fd, 0), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(ftruncate(r.fd, 2 << 20), -1);
+	ck_assert_int_eq(errno, EPERM);
+	th_run(hw, "cfg.w16 4 2\nvram.fill 0xffffc 4 0x11223344\n");
+	ck_assert_int_eq(hw_region_read(hw, HW_REGION_BAR0, 0xffffc, 4, &v, &e),
+			 0);
+	ck_assert_uint_eq(v, 0x11223344);
+	hw_destroy(hw);
+}
+END_TEST
+
+/* A region larger than the file behind its fd is refused, not mapped. */
+START_TEST(map_refuses_region_larger_than_its_file)
+{
+	struct hw *hw = th_model(1);
+	struct hw_region r;
+	struct err e = {{0}};
+	uint64_t size;
+	char path[] = "/tmp/th-shortXXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	ck_assert_int_eq(ftruncate(fd, 4096), 0);
+	ck_assert_int_eq(hw_region_info(hw, HW_REGION_BAR0, &r, &e), 0);
+	r.fd = fd;
+	ck_assert_ptr_null(hw_region_map_info(&r, 0, &size, &e));
+	ck_assert_msg(strstr(e.msg, "file holds 4096"), "message: %s", e.msg);
+	close(fd);
 	hw_destroy(hw);
 }
 END_TEST
@@ -84,6 +130,8 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, map_refuses_unmappable_and_missing_regions);
 	tcase_add_test(tc, map_gives_vram_shared_with_device);
+	tcase_add_test(tc, vram_fd_is_sealed_against_resizing);
+	tcase_add_test(tc, map_refuses_region_larger_than_its_file);
 	tcase_add_loop_test(tc, backend_rejects_bad_names, 0,
 			    sizeof(bad_specs) / sizeof(bad_specs[0]));
 	tcase_add_test(tc, backend_opens_sim_with_vram_size);

@@ -135,6 +135,21 @@ START_TEST(byte_by_byte_arrival_makes_one_message)
 }
 END_TEST
 
+/* A peer that never reads cannot hold the sender past the message deadline
+ * (a blocking sendmsg of 1 MiB used to wait forever). */
+START_TEST(peer_that_never_reads_times_out)
+{
+	static uint8_t big[1 << 20];
+	struct err e = {{0}};
+
+	ck_assert_int_eq(vfu_sock_send(sv[0], big,
+				       make(big, sizeof(big), sizeof(big)),
+				       NULL, 0, &e),
+			 -ETIMEDOUT);
+	ck_assert_msg(strstr(e.msg, "did not receive"), "message: %s", e.msg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("vfu_sock");
@@ -146,6 +161,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, more_fds_than_room_are_closed_and_reported);
 	tcase_add_test(tc, closed_or_silent_peers_are_reported);
 	tcase_add_test(tc, byte_by_byte_arrival_makes_one_message);
+	tcase_add_test(tc, peer_that_never_reads_times_out);
+	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
 }
