@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tests/helpers/stdvga_test.h"
+#include "tests/helpers/th_device.h"
 
 static void mode(struct hw *hw, uint16_t x, uint16_t y, uint16_t bpp)
 {
@@ -750,11 +751,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return th_run_suite(suite());
 }

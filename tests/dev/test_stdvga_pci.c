@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tests/helpers/stdvga_test.h"
+#include "tests/helpers/th_device.h"
 
 START_TEST(pci_identity_matches_qemu_vga)
 {
@@ -395,11 +396,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return th_run_suite(suite());
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "tests/helpers/stdvga_test.h"
+#include "tests/helpers/th_device.h"
 
 START_TEST(msr_write_clears_bit4_and_reads_at_3cc)
 {
@@ -651,11 +652,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return th_run_suite(suite());
 }
