@@ -65,9 +65,9 @@ $(B)/tests/%: tests/%.c $(TEST_HELPERS) $(LIB) $(wildcard */*.h tests/helpers/*.
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_HELPERS) \
 		$(LIB) $(TEST_LDLIBS) $(LDLIBS)
 
-$(B)/bench/%: bench/%.c bench/timing.c $(LIB)
+$(B)/bench/%: bench/%.c bench/util.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< bench/timing.c $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< bench/util.c $(LIB) $(LDLIBS)
 
 check: all $(TEST_BINS)
 	tests/run-tests.sh $(B) $(TEST_BINS)

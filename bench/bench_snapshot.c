@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench/timing.h"
+#include "bench/util.h"
 #include "dev/stdvga.h"
 #include "lib/chip.h"
 #include "lib/chip_stdvga.h"
@@ -31,26 +31,9 @@ static void die(const char *what, const struct err *e)
 	bench_die(what, e->msg);
 }
 
-/* Desktop-like VRAM: a 1024x768x32 frame of flat areas and "text" noise in
- * the first 3 MiB, the rest zero. */
 static void fill_desktop(uint8_t *v)
 {
-	uint32_t *px = (uint32_t *)v;
-	uint32_t x = 1;
-
-	memset(v, 0, VRAM);
-	for (unsigned y = 0; y < 768; y++)
-		for (unsigned c = 0; c < 1024; c++) {
-			uint32_t p = 0x3a6ea5;
-
-			if (c > 100 && c < 700 && y > 80 && y < 600) {
-				x = x * 1103515245 + 12345;
-				p = (y % 16 < 12 && (x >> 16) % 3 == 0)
-					    ? 0
-					    : 0xffffff;
-			}
-			px[y * 1024 + c] = p;
-		}
+	bench_fill_desktop(v, VRAM);
 }
 
 static void fill_random(uint8_t *v)

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench/timing.h"
+#include "bench/util.h"
 #include "dev/stdvga.h"
 #include "dev/vfu_server.h"
 #include "lib/chip.h"
@@ -79,27 +79,6 @@ static void stop(struct served *s)
 	hw_destroy(s->model);
 }
 
-/* Desktop-like VRAM: a 1024x768x32 frame of flat areas and text-like
- * noise (as bench_snapshot.c), the rest zero. */
-static void fill_desktop(uint8_t *v)
-{
-	uint32_t *px = (uint32_t *)v, x = 1;
-
-	memset(v, 0, VRAM);
-	for (unsigned y = 0; y < 768; y++)
-		for (unsigned c = 0; c < 1024; c++) {
-			uint32_t p = 0x3a6ea5;
-
-			if (c > 100 && c < 700 && y > 80 && y < 600) {
-				x = x * 1103515245 + 12345;
-				p = (y % 16 < 12 && (x >> 16) % 3 == 0)
-					    ? 0
-					    : 0xffffff;
-			}
-			px[y * 1024 + c] = p;
-		}
-}
-
 /* ---- Rows ---- */
 
 static void row(const char *op, const char *unit, double ours, double base)
@@ -153,7 +132,7 @@ static void bandwidth(struct served *s)
 	map = hw_region_map(s->client, HW_REGION_BAR0, &size, &e);
 	if (!map)
 		die("map", &e);
-	fill_desktop(src);
+	bench_fill_desktop(src, VRAM);
 	memset(plain, 1, VRAM);
 	for (int i = 0; i < RUNS; i++) {
 		double t0 = bench_now();
@@ -310,7 +289,7 @@ int main(void)
 	if (chip_stdvga.save == NULL)
 		return 1;
 	vram = hw_region_map(a.model, HW_REGION_BAR0, &size, &e);
-	fill_desktop(vram);
+	bench_fill_desktop(vram, VRAM);
 	printf("vfio-user: engine in a thread, AF_UNIX socketpair, stdvga "
 	       "16 MiB VRAM with\na 1024x768 desktop; %d register round trips, "
 	       "otherwise median of %d runs.\nbaseline: the direct call on the "
@@ -325,7 +304,7 @@ int main(void)
 	trips("BAR2 16-bit read (DISPI XRES)", a.client, a.model, 0);
 	trips("VGA port 8-bit write (0x3C8)", a.client, a.model, 1);
 	bandwidth(&a);
-	fill_desktop(vram);
+	bench_fill_desktop(vram, VRAM);
 	full(&a, &b, &snap, &snap_len, &down, &load);
 	incremental(&a, &b, down, load, snap_len);
 	free(snap);

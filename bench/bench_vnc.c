@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench/timing.h"
+#include "bench/util.h"
 #include "dev/vnc.h"
 
 #define RUNS 15
