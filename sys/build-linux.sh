@@ -26,7 +26,11 @@ inputs_hash() {
 	(
 		cd "$sys"
 		find uml.config patches drivers fetch-source.sh \
-			apply-patches.sh sync-drivers.sh build-linux.sh -type f | LC_ALL=C sort | xargs sha256sum
+			apply-patches.sh sync-drivers.sh build-linux.sh -type f |
+			LC_ALL=C sort | xargs sha256sum
+		# vkgpu compiles part of libgpustate (sync-drivers.sh).
+		cd .. && find lib dev -name '*.[ch]' | LC_ALL=C sort |
+			xargs sha256sum
 		cat "$src/.vkernel-source" 2>/dev/null || true
 	) | sha256sum | cut -d' ' -f1
 }
@@ -50,7 +54,7 @@ fi
 rm -f "$out/linux.inputs"
 "$sys/fetch-source.sh" "$out"
 "$sys/apply-patches.sh" "$src" "$sys/patches"
-"$sys/sync-drivers.sh" "$sys/drivers" "$src"
+"$sys/sync-drivers.sh" "$sys/.." "$src"
 
 # Only make's job server is passed on: the top-level make's command-line
 # variables (CC=, CFLAGS=, SANITIZE=...) are not meant for kbuild.

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vkgpu: the vkernel's graphics passthrough driver. A DRM/KMS driver for
+ * the Bochs/QEMU standard VGA (PCI 1234:1111) served by gpud over
+ * vfio-user: registers are trapped (every access is a message to gpud,
+ * vkgpu_host.h), VRAM is the fd gpud hands out, given a physical range
+ * (um_devmem_add) so that dumb buffers, which live in VRAM, are mapped
+ * straight into guest processes.
+ */
+#ifndef VKGPU_H
+#define VKGPU_H
+
+#include <drm/drm_device.h>
+#include <drm/drm_encoder.h>
+#include <drm/drm_connector.h>
+#include <drm/drm_crtc.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_mm.h>
+#include <drm/drm_plane.h>
+#include <linux/mutex.h>
+
+#include "vkgpu_host.h"
+
+struct vkgpu_device {
+	struct drm_device drm;
+	struct vkgpu_host *host;
+	bool lost;		/* gpud went away: registers no longer work */
+
+	/* VRAM: the host fd, the kernel's mapping, its physical range. */
+	int vram_fd;
+	u8 *vram;
+	u64 vram_size;
+	unsigned long vram_phys;
+
+	struct drm_mm vram_mm;	/* in pages */
+	struct mutex vram_lock;
+
+	struct drm_plane plane;
+	struct drm_crtc crtc;
+	struct drm_encoder encoder;
+	struct drm_connector connector;
+};
+
+static inline struct vkgpu_device *to_vkgpu(struct drm_device *drm)
+{
+	return container_of(drm, struct vkgpu_device, drm);
+}
+
+/* A buffer object: a page-aligned range of VRAM. */
+struct vkgpu_bo {
+	struct drm_gem_object base;
+	struct drm_mm_node node;
+};
+
+static inline struct vkgpu_bo *to_vkgpu_bo(struct drm_gem_object *obj)
+{
+	return container_of(obj, struct vkgpu_bo, base);
+}
+
+static inline u64 vkgpu_bo_offset(struct vkgpu_bo *bo)
+{
+	return bo->node.start << PAGE_SHIFT;
+}
+
+/* vkgpu_gem.c */
+int vkgpu_dumb_create(struct drm_file *file, struct drm_device *drm,
+		      struct drm_mode_create_dumb *args);
+
+/* vkgpu_kms.c */
+int vkgpu_kms_init(struct vkgpu_device *vk);
+
+/* vkgpu_regs.c: trapped register access; failures mark the device lost. */
+u16 vkgpu_dispi_read(struct vkgpu_device *vk, unsigned int index);
+void vkgpu_dispi_write(struct vkgpu_device *vk, unsigned int index, u16 val);
+u8 vkgpu_vga_read(struct vkgpu_device *vk, unsigned int port);
+void vkgpu_vga_write(struct vkgpu_device *vk, unsigned int port, u8 val);
+int vkgpu_mmio_read(struct vkgpu_device *vk, unsigned int off,
+		    unsigned int size, u32 *val);
+
+#endif

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Register access through gpud. BAR2 holds the EDID blob at 0, the VGA
+ * ports 0x3c0-0x3df at 0x400 and the DISPI registers at 0x500 (16 bits
+ * each), the layout the Linux bochs driver uses. A failed access (gpud
+ * gone, or refusing) is logged once and marks the device lost: later
+ * writes are dropped and reads return all ones, as on a missing device.
+ */
+#include <drm/drm_print.h>
+
+#include "vkgpu.h"
+
+#define VKGPU_MMIO_VGA 0x400
+#define VKGPU_MMIO_DISPI 0x500
+
+static void vkgpu_lost(struct vkgpu_device *vk, int rc)
+{
+	if (vk->lost)
+		return;
+	vk->lost = true;
+	drm_err(&vk->drm, "graphics device lost (%d): %s\n", rc,
+		vkgpu_host_error(vk->host));
+}
+
+int vkgpu_mmio_read(struct vkgpu_device *vk, unsigned int off,
+		    unsigned int size, u32 *val)
+{
+	unsigned int v;
+	int rc;
+
+	if (vk->lost)
+		return -ENODEV;
+	rc = vkgpu_host_read(vk->host, VKGPU_BAR_MMIO, off, size, &v);
+	if (rc < 0) {
+		vkgpu_lost(vk, rc);
+		return rc;
+	}
+	*val = v;
+	return 0;
+}
+
+static void vkgpu_mmio_write(struct vkgpu_device *vk, unsigned int off,
+			     unsigned int size, u32 val)
+{
+	int rc;
+
+	if (vk->lost)
+		return;
+	rc = vkgpu_host_write(vk->host, VKGPU_BAR_MMIO, off, size, val);
+	if (rc < 0)
+		vkgpu_lost(vk, rc);
+}
+
+u16 vkgpu_dispi_read(struct vkgpu_device *vk, unsigned int index)
+{
+	u32 v;
+
+	if (vkgpu_mmio_read(vk, VKGPU_MMIO_DISPI + 2 * index, 2, &v) < 0)
+		return 0xffff;
+	return v;
+}
+
+void vkgpu_dispi_write(struct vkgpu_device *vk, unsigned int index, u16 val)
+{
+	vkgpu_mmio_write(vk, VKGPU_MMIO_DISPI + 2 * index, 2, val);
+}
+
+u8 vkgpu_vga_read(struct vkgpu_device *vk, unsigned int port)
+{
+	u32 v;
+
+	if (vkgpu_mmio_read(vk, VKGPU_MMIO_VGA + port - 0x3c0, 1, &v) < 0)
+		return 0xff;
+	return v;
+}
+
+void vkgpu_vga_write(struct vkgpu_device *vk, unsigned int port, u8 val)
+{
+	vkgpu_mmio_write(vk, VKGPU_MMIO_VGA + port - 0x3c0, 1, val);
+}
