@@ -34,11 +34,16 @@ static int left_ms(int64_t deadline)
 	return left > 0 ? (int)left : 0;
 }
 
+/* Signals do not cut a wait short: inside the vkernel the timer tick
+ * interrupts every host call. */
 static int wait_for(int sock, short events, int ms, struct err *e)
 {
 	struct pollfd p = {.fd = sock, .events = events};
-	int r = poll(&p, 1, ms);
+	int64_t end = now_ms() + ms;
+	int r;
 
+	while ((r = poll(&p, 1, ms)) < 0 && errno == EINTR)
+		ms = ms < 0 ? ms : left_ms(end);
 	if (r < 0)
 		return err_set(e, -errno, "poll: %s", strerror(errno));
 	if (r == 0)
