@@ -122,3 +122,6 @@ include guest/guest.mk
 
 # The vkernel: make vkernel-linux (sys/sys.mk).
 include sys/sys.mk
+
+# The vkernel's guest root: make guest-root (guest/desktop.mk).
+include guest/desktop.mk

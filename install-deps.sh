@@ -21,6 +21,13 @@ x11-xserver-utils x11-xkb-utils x11-utils xkb-data"
 # busybox-static in cpio.
 PKGS="$PKGS flex bison bc xz-utils patch debian-archive-keyring"
 
+# The vkernel input test (tests/sys/test_vkinput.sh) types into a real VNC
+# viewer, xtightvncviewer, under Xvfb, driven by xdotool.
+PKGS="$PKGS xvfb xdotool xtightvncviewer"
+
+# The vkernel's guest root (guest/desktop/): debootstrap builds it.
+PKGS="$PKGS debootstrap"
+
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
