@@ -18,13 +18,25 @@
 #include <drm/drm_mm.h>
 #include <drm/drm_plane.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/wait.h>
 
 #include "vkgpu_host.h"
 
 struct vkgpu_device {
 	struct drm_device drm;
+	char socket[108];	/* gpud's socket (host path) */
 	struct vkgpu_host *host;
 	bool lost;		/* gpud went away: registers no longer work */
+
+	/*
+	 * Frozen (vkgpu_freeze.c): no connection, no VRAM mapping; register
+	 * accesses and VRAM faults wait for the thaw. host_sem guards the
+	 * connection: accesses take it shared, freeze and thaw exclusive.
+	 */
+	bool frozen;
+	struct rw_semaphore host_sem;
+	wait_queue_head_t thaw_wq;
 
 	/* VRAM: the host fd, the kernel's mapping, its physical range. */
 	int vram_fd;
@@ -65,6 +77,19 @@ static inline u64 vkgpu_bo_offset(struct vkgpu_bo *bo)
 /* vkgpu_gem.c */
 int vkgpu_dumb_create(struct drm_file *file, struct drm_device *drm,
 		      struct drm_mode_create_dumb *args);
+
+/* vkgpu_drv.c: connect to the socket, map VRAM, check the device. */
+int vkgpu_attach(struct vkgpu_device *vk, const char *socket);
+void vkgpu_detach(struct vkgpu_device *vk);
+
+/* vkgpu_freeze.c: release the device around a checkpoint, and take it
+ * back (possibly from a new gpud); also reachable as the mconsole
+ * command "config vkgpu=freeze" / "config vkgpu=thaw[:SOCKET]". */
+int vkgpu_freeze(struct vkgpu_device *vk);
+int vkgpu_thaw(struct vkgpu_device *vk, const char *socket);
+void vkgpu_freeze_register(struct vkgpu_device *vk);
+/* Wait (interruptible by fatal signals) until not frozen. */
+int vkgpu_wait_thawed(struct vkgpu_device *vk);
 
 /* vkgpu_kms.c */
 int vkgpu_kms_init(struct vkgpu_device *vk);

@@ -20,6 +20,7 @@
 
 #define VKGPU_VENDOR 0x1234
 #define VKGPU_DEVICE 0x1111
+#define VKGPU_MMIO_DISPI 0x500
 #define DISPI_ID 0x0
 #define DISPI_ID0 0xb0c0
 #define DISPI_VIDEO_MEMORY_64K 0xa
@@ -43,13 +44,28 @@ static const struct drm_driver vkgpu_driver = {
 	.dumb_create = vkgpu_dumb_create,
 };
 
-/* The device must be what vkgpu drives, and its VRAM what it claims. */
+/* A DISPI register, straight from the host (the caller owns host_sem). */
+static int vkgpu_dispi_get(struct vkgpu_device *vk, unsigned int index,
+			   u16 *val)
+{
+	unsigned int v;
+	int ret = vkgpu_host_read(vk->host, VKGPU_BAR_MMIO,
+				  VKGPU_MMIO_DISPI + 2 * index, 2, &v);
+
+	*val = v;
+	return ret;
+}
+
+/*
+ * The device must be what vkgpu drives, and its VRAM what it claims.
+ * Host failures return a negative errno with the reason in the handle;
+ * a wrong device is logged here and gives -ENODEV.
+ */
 static int vkgpu_check_device(struct vkgpu_device *vk)
 {
 	struct drm_device *drm = &vk->drm;
 	unsigned int vendor, device;
-	u64 dispi_vram;
-	u16 id;
+	u16 id, vram64k;
 	int ret;
 
 	ret = vkgpu_host_ids(vk->host, &vendor, &device);
@@ -66,23 +82,25 @@ static int vkgpu_check_device(struct vkgpu_device *vk)
 		return -ENODEV;
 	}
 	ret = vkgpu_host_enable(vk->host);
+	if (!ret)
+		ret = vkgpu_dispi_get(vk, DISPI_ID, &id);
+	if (!ret)
+		ret = vkgpu_dispi_get(vk, DISPI_VIDEO_MEMORY_64K, &vram64k);
 	if (ret)
 		return ret;
-	id = vkgpu_dispi_read(vk, DISPI_ID);
 	if ((id & 0xfff0) != DISPI_ID0) {
 		drm_err(drm, "DISPI ID 0x%04x is not a bochs DISPI\n", id);
 		return -ENODEV;
 	}
-	dispi_vram = (u64)vkgpu_dispi_read(vk, DISPI_VIDEO_MEMORY_64K) << 16;
-	if (dispi_vram != vk->vram_size) {
+	if ((u64)vram64k << 16 != vk->vram_size) {
 		drm_err(drm, "VRAM BAR is %llu bytes, DISPI says %llu\n",
-			vk->vram_size, dispi_vram);
+			vk->vram_size, (u64)vram64k << 16);
 		return -ENODEV;
 	}
 	return 0;
 }
 
-static int vkgpu_map_vram(struct vkgpu_device *vk)
+static int vkgpu_map_vram(struct vkgpu_device *vk, u64 want)
 {
 	unsigned long long size;
 	void *map;
@@ -95,49 +113,71 @@ static int vkgpu_map_vram(struct vkgpu_device *vk)
 		drm_err(&vk->drm, "VRAM size %llu unusable\n", size);
 		return -ENODEV;
 	}
+	if (want && size != want) {
+		drm_err(&vk->drm, "VRAM is %llu bytes, was %llu: another "
+			"device\n", size, want);
+		return -ENODEV;
+	}
 	vk->vram = map;
 	vk->vram_size = size;
 	return 0;
+}
+
+void vkgpu_detach(struct vkgpu_device *vk)
+{
+	if (vk->vram_phys)
+		um_devmem_remove(vk->vram_phys);
+	vk->vram_phys = 0;
+	vkgpu_host_close(vk->host);
+	vk->host = NULL;
+	vk->vram = NULL;
+	vk->vram_fd = -1;
+}
+
+/*
+ * Connect to the gpud at socket and take its device: the VRAM must be
+ * what the device says (and, once known, the size it had before).
+ */
+int vkgpu_attach(struct vkgpu_device *vk, const char *socket)
+{
+	char msg[256];
+	int ret;
+
+	ret = vkgpu_host_open(socket, &vk->host, msg, sizeof(msg));
+	if (ret) {
+		drm_err(&vk->drm, "cannot reach gpud at %s: %s\n", socket,
+			msg);
+		return ret;
+	}
+	vk->lost = false;
+	ret = vkgpu_map_vram(vk, vk->vram_size);
+	if (!ret)
+		ret = vkgpu_check_device(vk);
+	if (ret) {
+		if (ret != -ENODEV)
+			drm_err(&vk->drm, "%s: %s\n", socket,
+				vkgpu_host_error(vk->host));
+		goto err;
+	}
+	ret = um_devmem_add(vk->vram_fd, vk->vram_size, &vk->vram_phys);
+	if (ret) {
+		drm_err(&vk->drm, "no physical range for VRAM (%d)\n", ret);
+		goto err;
+	}
+	strscpy(vk->socket, socket, sizeof(vk->socket));
+	return 0;
+err:
+	vkgpu_detach(vk);
+	return ret;
 }
 
 static void vkgpu_release(struct drm_device *drm, void *data)
 {
 	struct vkgpu_device *vk = to_vkgpu(drm);
 
-	if (vk->vram_phys)
-		um_devmem_remove(vk->vram_phys);
+	vkgpu_detach(vk);
 	if (drm_mm_initialized(&vk->vram_mm))
 		drm_mm_takedown(&vk->vram_mm);
-	vkgpu_host_close(vk->host);
-}
-
-static int vkgpu_connect(struct vkgpu_device *vk)
-{
-	char msg[256];
-	int ret;
-
-	ret = vkgpu_host_open(vkgpu_socket, &vk->host, msg, sizeof(msg));
-	if (ret) {
-		drm_err(&vk->drm, "cannot reach gpud at %s: %s\n",
-			vkgpu_socket, msg);
-		return ret;
-	}
-	ret = drmm_add_action(&vk->drm, vkgpu_release, NULL);
-	if (ret)
-		return ret;
-	ret = vkgpu_map_vram(vk);
-	if (!ret)
-		ret = vkgpu_check_device(vk);
-	if (ret) {
-		drm_err(&vk->drm, "%s: %s\n", vkgpu_socket,
-			vkgpu_host_error(vk->host));
-		return ret;
-	}
-	drm_mm_init(&vk->vram_mm, 0, vk->vram_size >> PAGE_SHIFT);
-	ret = um_devmem_add(vk->vram_fd, vk->vram_size, &vk->vram_phys);
-	if (ret)
-		drm_err(&vk->drm, "no physical range for VRAM (%d)\n", ret);
-	return ret;
 }
 
 static int vkgpu_probe(struct platform_device *pdev)
@@ -150,9 +190,16 @@ static int vkgpu_probe(struct platform_device *pdev)
 	if (IS_ERR(vk))
 		return PTR_ERR(vk);
 	vk->vram_fd = -1;
+	init_rwsem(&vk->host_sem);
+	init_waitqueue_head(&vk->thaw_wq);
 	ret = drmm_mutex_init(&vk->drm, &vk->vram_lock);
-	if (!ret)
-		ret = vkgpu_connect(vk);
+	if (ret)
+		return ret;
+	ret = vkgpu_attach(vk, vkgpu_socket);
+	if (ret)
+		return ret;
+	drm_mm_init(&vk->vram_mm, 0, vk->vram_size >> PAGE_SHIFT);
+	ret = drmm_add_action_or_reset(&vk->drm, vkgpu_release, NULL);
 	if (!ret)
 		ret = vkgpu_kms_init(vk);
 	if (ret)
@@ -161,7 +208,8 @@ static int vkgpu_probe(struct platform_device *pdev)
 	ret = drm_dev_register(&vk->drm, 0);
 	if (ret)
 		return ret;
-	drm_info(&vk->drm, "%s: %llu MiB VRAM at phys 0x%lx\n", vkgpu_socket,
+	vkgpu_freeze_register(vk);
+	drm_info(&vk->drm, "%s: %llu MiB VRAM at phys 0x%lx\n", vk->socket,
 		 vk->vram_size >> 20, vk->vram_phys);
 	return 0;
 }

@@ -19,15 +19,26 @@ static vm_fault_t vkgpu_bo_fault(struct vm_fault *vmf)
 	struct drm_gem_object *obj = vma->vm_private_data;
 	struct vkgpu_device *vk = to_vkgpu(obj->dev);
 	unsigned long page = (vmf->address - vma->vm_start) >> PAGE_SHIFT;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
 	u64 off;
 
 	if (page >= obj->size >> PAGE_SHIFT)
 		return VM_FAULT_SIGBUS;
 	off = vkgpu_bo_offset(to_vkgpu_bo(obj)) + ((u64)page << PAGE_SHIFT);
-	if (off >= vk->vram_size)
-		return VM_FAULT_SIGBUS;
-	return vmf_insert_pfn(vma, vmf->address,
-			      PHYS_PFN(vk->vram_phys + off));
+	/* While frozen there is no VRAM to map: come back after the thaw. */
+	if (READ_ONCE(vk->frozen)) {
+		if (vkgpu_wait_thawed(vk))
+			return VM_FAULT_SIGBUS;
+		return VM_FAULT_NOPAGE;
+	}
+	down_read(&vk->host_sem);
+	if (!vk->frozen && off < vk->vram_size)
+		ret = vmf_insert_pfn(vma, vmf->address,
+				     PHYS_PFN(vk->vram_phys + off));
+	else if (vk->frozen)
+		ret = VM_FAULT_NOPAGE;
+	up_read(&vk->host_sem);
+	return ret;
 }
 
 static const struct vm_operations_struct vkgpu_bo_vm_ops = {

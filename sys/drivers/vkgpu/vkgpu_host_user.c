@@ -109,7 +109,7 @@ int vkgpu_host_vram(struct vkgpu_host *h, int *fd, void **map,
 	if (rc < 0)
 		return rc;
 	if (!(r.flags & HW_REGION_F_MMAP) || r.fd < 0 || r.fd_offset)
-		return err_set(&h->err, -ENODEV,
+		return err_set(&h->err, -EINVAL,
 			       "VRAM (BAR0) is not an mmap()able region");
 	if (!h->vram) {
 		/* hw_region_map checks the size against the file's. */

@@ -115,6 +115,22 @@ static int vkgpu_plane_atomic_check(struct drm_plane *plane,
 	return 0;
 }
 
+/* Is the scanout where the old state had it (a damage-only update)? */
+static bool vkgpu_scanout_unchanged(struct drm_atomic_commit *state,
+				    struct drm_plane *plane)
+{
+	struct drm_plane_state *old =
+		drm_atomic_get_old_plane_state(state, plane);
+	struct drm_plane_state *st = plane->state;
+	struct drm_crtc_state *crtc_st =
+		drm_atomic_get_new_crtc_state(state, st->crtc);
+
+	return old && old->fb && old->visible && crtc_st &&
+	       !drm_atomic_crtc_needs_modeset(crtc_st) &&
+	       old->fb->pitches[0] == st->fb->pitches[0] &&
+	       vkgpu_scanout_offset(old) == vkgpu_scanout_offset(st);
+}
+
 static void vkgpu_plane_atomic_update(struct drm_plane *plane,
 				      struct drm_atomic_commit *state)
 {
@@ -123,7 +139,7 @@ static void vkgpu_plane_atomic_update(struct drm_plane *plane,
 	u32 pitch;
 	u64 off;
 
-	if (!st->fb || !st->visible)
+	if (!st->fb || !st->visible || vkgpu_scanout_unchanged(state, plane))
 		return;
 	pitch = st->fb->pitches[0];
 	off = vkgpu_scanout_offset(st);

@@ -22,33 +22,46 @@ static void vkgpu_lost(struct vkgpu_device *vk, int rc)
 		vkgpu_host_error(vk->host));
 }
 
+/*
+ * One access under the connection lock; while frozen it waits for the
+ * thaw. Returns 0 or a negative errno.
+ */
+static int vkgpu_access(struct vkgpu_device *vk, bool write, unsigned int off,
+			unsigned int size, u32 *val)
+{
+	unsigned int v = *val;
+	int rc;
+
+	down_read(&vk->host_sem);
+	while (READ_ONCE(vk->frozen)) {
+		up_read(&vk->host_sem);
+		if (vkgpu_wait_thawed(vk))
+			return -EINTR;
+		down_read(&vk->host_sem);
+	}
+	if (vk->lost)
+		rc = -ENODEV;
+	else if (write)
+		rc = vkgpu_host_write(vk->host, VKGPU_BAR_MMIO, off, size, v);
+	else
+		rc = vkgpu_host_read(vk->host, VKGPU_BAR_MMIO, off, size, &v);
+	if (rc < 0 && rc != -ENODEV)
+		vkgpu_lost(vk, rc);
+	up_read(&vk->host_sem);
+	*val = v;
+	return rc;
+}
+
 int vkgpu_mmio_read(struct vkgpu_device *vk, unsigned int off,
 		    unsigned int size, u32 *val)
 {
-	unsigned int v;
-	int rc;
-
-	if (vk->lost)
-		return -ENODEV;
-	rc = vkgpu_host_read(vk->host, VKGPU_BAR_MMIO, off, size, &v);
-	if (rc < 0) {
-		vkgpu_lost(vk, rc);
-		return rc;
-	}
-	*val = v;
-	return 0;
+	return vkgpu_access(vk, false, off, size, val);
 }
 
 static void vkgpu_mmio_write(struct vkgpu_device *vk, unsigned int off,
 			     unsigned int size, u32 val)
 {
-	int rc;
-
-	if (vk->lost)
-		return;
-	rc = vkgpu_host_write(vk->host, VKGPU_BAR_MMIO, off, size, val);
-	if (rc < 0)
-		vkgpu_lost(vk, rc);
+	vkgpu_access(vk, true, off, size, &val);
 }
 
 u16 vkgpu_dispi_read(struct vkgpu_device *vk, unsigned int index)
