@@ -16,6 +16,8 @@
  * that every rfbGetScreen re-initialises, so all libvncserver calls of all
  * instances are made under vnc_lib_lock. Lock order: vnc_lib_lock, then a
  * server's own lock (which guards what vnc_frame shares with the thread).
+ * Viewer input arrives in the same thread, inside rfbProcessEvents, and
+ * goes straight to the vnc_set_input callback.
  * The price of one thread: a viewer that stops in the middle of a message
  * holds up the others until libvncserver gives up on it (rfbMaxClientWait,
  * 20 s); acceptable for a display watched over loopback.
@@ -43,6 +45,9 @@ struct vnc {
 	rfbScreenInfoPtr screen;
 	uint32_t *fb; /* screen->frameBuffer, in the server pixel format */
 	int rshift, gshift, bshift;
+	vnc_input_fn *input_fn;
+	void *input_opaque;
+	struct vnc_input_state input;
 
 	/* Shared by vnc_frame and the event thread, under lock. */
 	pthread_mutex_t lock;
@@ -210,6 +215,57 @@ static void *vnc_thread(void *arg)
 	}
 }
 
+/* Input callbacks: libvncserver calls them from rfbProcessEvents (or
+ * rfbShutdownServer), so with vnc_lib_lock held. */
+static void deliver(struct vnc *v, const struct vnc_input_ev *ev, size_t n)
+{
+	if (n && v->input_fn)
+		v->input_fn(v->input_opaque, ev, n);
+}
+
+static void on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl)
+{
+	struct vnc *v = cl->screen->screenData;
+	struct vnc_input_ev ev[VNC_INPUT_MAX_BATCH];
+
+	deliver(v, ev, vnc_input_key(&v->input, keysym, down, ev));
+}
+
+static void on_pointer(int mask, int x, int y, rfbClientPtr cl)
+{
+	struct vnc *v = cl->screen->screenData;
+	struct vnc_input_ev ev[VNC_INPUT_MAX_BATCH];
+
+	deliver(v, ev,
+		vnc_input_pointer(&v->input, (unsigned)mask, x, y,
+				  (unsigned)cl->screen->width,
+				  (unsigned)cl->screen->height, ev));
+}
+
+/* A viewer that leaves with a key or button down must not leave it
+ * stuck in the guest. */
+static void on_client_gone(rfbClientPtr cl)
+{
+	struct vnc *v = cl->screen->screenData;
+	struct vnc_input_ev ev[VNC_INPUT_MAX_RELEASE];
+
+	deliver(v, ev, vnc_input_release_all(&v->input, ev));
+}
+
+static enum rfbNewClientAction on_new_client(rfbClientPtr cl)
+{
+	cl->clientGoneHook = on_client_gone;
+	return RFB_CLIENT_ACCEPT;
+}
+
+void vnc_set_input(struct vnc *v, vnc_input_fn *fn, void *opaque)
+{
+	pthread_mutex_lock(&vnc_lib_lock);
+	v->input_fn = fn;
+	v->input_opaque = opaque;
+	pthread_mutex_unlock(&vnc_lib_lock);
+}
+
 /* libvncserver narrates every connection (and its statistics) through
  * rfbLog; errors go through rfbErr, which stays on stderr. */
 static void quiet_log(const char *fmt, ...)
@@ -228,6 +284,10 @@ static int screen_init(struct vnc *v, int fd, struct err *e)
 		return err_set(e, -ENOMEM, "vnc: rfbGetScreen failed");
 	s->frameBuffer = (char *)v->fb;
 	s->desktopName = "gpud";
+	s->screenData = v;
+	s->kbdAddEvent = on_key;
+	s->ptrAddEvent = on_pointer;
+	s->newClientHook = on_new_client;
 	s->alwaysShared = TRUE; /* a second viewer must not evict the first */
 	s->deferUpdateTime = 0; /* our loop has no timer to flush deferrals */
 	/* Without a cursor libvncserver would paint one into the picture

@@ -6,7 +6,8 @@
  * Security: there is no password or encryption. Anyone who can connect to
  * the address can watch, which is why the default is loopback; reach it
  * from elsewhere through an SSH tunnel rather than a public address.
- * Viewers are view-only for now (keyboard and pointer input are ignored).
+ * Viewers' keyboard and pointer input goes to the vnc_set_input callback
+ * as Linux input events (vnc_input.h), or nowhere.
  *
  * Process-wide effects of libvncserver: SIGPIPE is ignored (it writes to
  * viewers with write(2)), and its informational log (rfbLog) is silenced;
@@ -19,6 +20,7 @@
 
 #include "../lib/err.h"
 #include "../lib/image.h"
+#include "vnc_input.h"
 
 #define VNC_TILE 64 /* side of the change-detection tile, pixels */
 
@@ -52,6 +54,18 @@ int vnc_start(const char *addr, int port, struct vnc **out, struct err *e);
  * picture unchanged. Calls may come from any thread.
  */
 int vnc_frame(struct vnc *v, const struct gs_image *img, struct err *e);
+
+/*
+ * Where viewers' keyboard and pointer events go: fn(opaque, ev, n) gets one
+ * batch of n events ending in SYN_REPORT. The position is scaled over the
+ * framebuffer the viewers see. Keys and buttons still held when a viewer
+ * disconnects are released (for all viewers: they share one state). fn runs
+ * on the event thread, under the library lock: it must not block or call
+ * into this file. fn NULL (the default) drops input.
+ */
+typedef void vnc_input_fn(void *opaque, const struct vnc_input_ev *ev,
+			  size_t n);
+void vnc_set_input(struct vnc *v, vnc_input_fn *fn, void *opaque);
 
 /* The TCP port actually listened on. */
 int vnc_port(const struct vnc *v);

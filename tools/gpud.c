@@ -2,28 +2,29 @@
  * gpud: owns a graphics device and serves it over vfio-user
  * (QEMU docs/interop/vfio-user.rst) on a UNIX socket.
  *
- *   gpud --device sim[:vram=MB] --socket PATH [--vnc PORT] [--foreground]
+ *   gpud --device sim[:vram=MB] --socket PATH [--vnc PORT]
+ *        [--input-socket PATH] [--foreground]
  *
  * The socket is created mode 0600 in a private directory (made 0700 when
  * missing; a directory others may write to is refused; a stale socket is
- * removed only when nothing listens on it). One client at a time, the next
- * after a disconnect; the device and its state live here, not in the
- * connection. One poll loop: the listening socket or the client, the
- * display ticks, SIGINT/SIGTERM (the socket is removed on the way out).
+ * removed only when nothing listens on it; gpud_sock.c). One client at a
+ * time, the next after a disconnect; the device and its state live here,
+ * not in the connection. --input-socket: a second socket, made the same
+ * way, on which the VNC viewers' keyboard and pointer events go to one
+ * client, the vkernel's input driver (gpud_input.c). One poll loop: the
+ * listening socket or the client, the input socket and its client, the
+ * display ticks, SIGINT/SIGTERM (the sockets are removed on the way out).
  * One log line per connection and per error, on stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "dev/backend.h"
@@ -36,7 +37,7 @@
 
 static const char usage_text[] =
 	"usage: gpud --device DEV --socket PATH [--vnc PORT] [--vnc-addr ADDR]"
-	" [--foreground]\n"
+	"\n            [--input-socket PATH] [--foreground]\n"
 	"Serve a graphics device over vfio-user on a UNIX socket, one client "
 	"at a\ntime.\n"
 	"  -d, --device DEV     sim (the stdvga model, 16 MiB VRAM), "
@@ -50,22 +51,28 @@ static const char usage_text[] =
 	"      --vnc PORT       show the live display over VNC on PORT (0: "
 	"any free)\n"
 	"      --vnc-addr ADDR  listen for VNC on ADDR (default 127.0.0.1)\n"
+	"      --input-socket PATH\n"
+	"                       send the VNC viewers' keyboard and pointer "
+	"events\n"
+	"                       to one client on this UNIX socket (8-byte "
+	"Linux input\n"
+	"                       records; made like --socket)\n"
 	"  -f, --foreground     stay in the foreground; otherwise gpud goes to "
 	"the\n"
 	"                       background once the socket is ready and prints "
 	"its pid\n"
 	"  -h, --help           this text\n"
-	"SIGINT or SIGTERM stop gpud and remove the socket.\n";
+	"SIGINT or SIGTERM stop gpud and remove the sockets.\n";
 
 struct gpud {
-	const char *device, *path, *vnc_addr;
+	const char *device, *path, *vnc_addr, *input_path;
 	int vnc_port, foreground;
 	struct hw *hw;
 	struct vfu_server *srv;
 	struct gpud_display *display;
-	int lsock, conn;
-	dev_t sock_dev;
-	ino_t sock_ino;
+	struct gpud_input *input;
+	struct gpud_sock sock;
+	int conn;
 	unsigned long msgs, errors;
 	long long last_msg_ms;
 };
@@ -79,13 +86,14 @@ static void on_signal(int sig)
 
 static int parse_args(struct gpud *g, int argc, char **argv)
 {
-	enum { OPT_VNC = 256, OPT_VNC_ADDR };
+	enum { OPT_VNC = 256, OPT_VNC_ADDR, OPT_INPUT };
 	static const struct option opts[] = {
 		{"device", required_argument, 0, 'd'},
 		{"socket", required_argument, 0, 's'},
 		{"socket-path", required_argument, 0, 's'},
 		{"vnc", required_argument, 0, OPT_VNC},
 		{"vnc-addr", required_argument, 0, OPT_VNC_ADDR},
+		{"input-socket", required_argument, 0, OPT_INPUT},
 		{"foreground", no_argument, 0, 'f'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0}};
@@ -102,6 +110,8 @@ static int parse_args(struct gpud *g, int argc, char **argv)
 			g->foreground = 1;
 		} else if (c == OPT_VNC_ADDR) {
 			g->vnc_addr = optarg;
+		} else if (c == OPT_INPUT) {
+			g->input_path = optarg;
 		} else if (c == OPT_VNC) {
 			port = strtol(optarg, &end, 10);
 			if (*end || !*optarg || port < 0 || port > 65535) {
@@ -120,119 +130,12 @@ static int parse_args(struct gpud *g, int argc, char **argv)
 		fputs(usage_text, stderr);
 		return 2;
 	}
+	if (g->input_path && !strcmp(g->input_path, g->path)) {
+		fprintf(stderr, "gpud: --input-socket must differ from "
+				"--socket\n");
+		return 2;
+	}
 	return -1;
-}
-
-/* ---- The socket and its directory ---- */
-
-static int sys_err(struct err *e, const char *what, const char *path)
-{
-	int code = errno;
-
-	return err_set(e, -code, "%s '%s': %s", what, path, strerror(code));
-}
-
-static int check_dir(const char *path, struct err *e)
-{
-	char buf[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	const char *dir;
-	struct stat st;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	dir = dirname(buf);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return sys_err(e, "cannot create socket directory", dir);
-	if (lstat(dir, &st) < 0)
-		return sys_err(e, "socket directory", dir);
-	if (!S_ISDIR(st.st_mode))
-		return err_set(e, -ENOTDIR,
-			       "socket directory '%s' is not a directory "
-			       "(symbolic links are refused)",
-			       dir);
-	if (st.st_uid != geteuid() || (st.st_mode & 022))
-		return err_set(e, -EPERM,
-			       "socket directory '%s' must belong to us and "
-			       "not be writable by others (mode %04o); use a "
-			       "private directory",
-			       dir, (unsigned)(st.st_mode & 07777));
-	return 0;
-}
-
-static int connect_test(const struct sockaddr_un *sa)
-{
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
-
-	if (s < 0)
-		return -errno;
-	rc = connect(s, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -errno
-								      : 0;
-	close(s);
-	return rc;
-}
-
-/* Remove a socket nobody listens on; refuse anything else at path. */
-static int clear_stale(const struct sockaddr_un *sa, struct err *e)
-{
-	struct stat st;
-	int rc;
-
-	if (lstat(sa->sun_path, &st) < 0)
-		return errno == ENOENT ? 0 : sys_err(e, "socket", sa->sun_path);
-	if (!S_ISSOCK(st.st_mode))
-		return err_set(e, -EEXIST, "'%s' exists and is not a socket",
-			       sa->sun_path);
-	rc = connect_test(sa);
-	if (rc == 0)
-		return err_set(e, -EADDRINUSE,
-			       "another server is listening on '%s'",
-			       sa->sun_path);
-	if (rc != -ECONNREFUSED)
-		return err_set(e, rc, "cannot tell whether '%s' is in use: %s",
-			       sa->sun_path, strerror(-rc));
-	if (unlink(sa->sun_path) < 0)
-		return sys_err(e, "cannot remove stale socket", sa->sun_path);
-	fprintf(stderr, "gpud: removed stale socket %s\n", sa->sun_path);
-	return 0;
-}
-
-static int make_listener(struct gpud *g, struct err *e)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct stat st;
-	mode_t old;
-	int rc;
-
-	if (strlen(g->path) >= sizeof(sa.sun_path))
-		return err_set(e, -ENAMETOOLONG, "socket path '%s' too long",
-			       g->path);
-	strcpy(sa.sun_path, g->path);
-	if ((rc = check_dir(g->path, e)) < 0 || (rc = clear_stale(&sa, e)) < 0)
-		return rc;
-	g->lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (g->lsock < 0)
-		return sys_err(e, "socket for", g->path);
-	/* The umask makes the socket 0600 from the moment it exists. */
-	old = umask(0177);
-	rc = bind(g->lsock, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc < 0)
-		return sys_err(e, "cannot bind", g->path);
-	if (chmod(g->path, 0600) < 0 || lstat(g->path, &st) < 0 ||
-	    listen(g->lsock, 4) < 0)
-		return sys_err(e, "cannot listen on", g->path);
-	g->sock_dev = st.st_dev;
-	g->sock_ino = st.st_ino;
-	return 0;
-}
-
-/* Remove the socket, unless another gpud has replaced it meanwhile. */
-static void remove_socket(struct gpud *g)
-{
-	struct stat st;
-
-	if (g->lsock >= 0 && lstat(g->path, &st) == 0 &&
-	    st.st_dev == g->sock_dev && st.st_ino == g->sock_ino)
-		unlink(g->path);
 }
 
 /* ---- Connections ---- */
@@ -241,7 +144,7 @@ static void accept_client(struct gpud *g)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	int c = accept4(g->lsock, NULL, NULL, SOCK_CLOEXEC);
+	int c = accept4(g->sock.fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (c < 0) {
 		if (errno != EINTR && errno != EAGAIN)
@@ -315,17 +218,24 @@ static int display_step(struct gpud *g, long long now)
 static void run(struct gpud *g, const sigset_t *waitmask)
 {
 	while (!stop_signal) {
-		struct pollfd p = {.fd = g->conn >= 0 ? g->conn : g->lsock,
-				   .events = POLLIN};
+		struct pollfd p[1 + GPUD_INPUT_POLLFDS] = {
+			{.fd = g->conn >= 0 ? g->conn : g->sock.fd,
+			 .events = POLLIN}};
+		int n = g->input ? gpud_input_pollfds(g->input, p + 1) : 0;
 		int wait = display_step(g, gpud_now_ms());
 		struct timespec ts = {wait / 1000, (wait % 1000) * 1000000L};
-		int r = ppoll(&p, 1, wait < 0 ? NULL : &ts, waitmask);
+		int r = ppoll(p, 1 + (nfds_t)n, wait < 0 ? NULL : &ts,
+			      waitmask);
 
 		if (r < 0 && errno != EINTR) {
 			fprintf(stderr, "gpud: poll: %s\n", strerror(errno));
 			return;
 		}
 		if (r <= 0 || stop_signal)
+			continue;
+		if (n)
+			gpud_input_ready(g->input, p + 1, n);
+		if (!p[0].revents)
 			continue;
 		if (g->conn >= 0)
 			serve_client(g);
@@ -344,12 +254,17 @@ static int start(struct gpud *g, struct err *e)
 
 	if ((rc = backend_open(g->device, &g->hw, e)) < 0 ||
 	    (rc = vfu_server_create(g->hw, &g->srv, e)) < 0 ||
-	    (rc = make_listener(g, e)) < 0)
+	    (rc = gpud_sock_listen(&g->sock, g->path, e)) < 0)
+		return rc;
+	if (g->input_path &&
+	    (rc = gpud_input_open(g->input_path, &g->input, e)) < 0)
 		return rc;
 	if (hw_region_info(g->hw, HW_REGION_BAR0, &r, NULL) == 0)
 		vram = r.size;
 	fprintf(stderr, "gpud: serving %s (%llu MiB VRAM) on %s\n", g->device,
 		(unsigned long long)(vram >> 20), g->path);
+	if (g->input)
+		fprintf(stderr, "gpud: input events on %s\n", g->input_path);
 	return 0;
 }
 
@@ -363,6 +278,8 @@ static int start_display(struct gpud *g, struct err *e)
 		return 0;
 	rc = gpud_display_start(g->hw, g->vnc_addr, g->vnc_port, &g->display,
 				e);
+	if (rc == 0 && g->input)
+		gpud_display_set_input(g->display, gpud_input_send, g->input);
 	if (rc == 0)
 		fprintf(stderr, "gpud: display over VNC on %s port %d\n",
 			g->vnc_addr ? g->vnc_addr : "127.0.0.1",
@@ -374,10 +291,10 @@ static void shutdown_all(struct gpud *g)
 {
 	if (g->conn >= 0)
 		close(g->conn);
-	remove_socket(g);
-	if (g->lsock >= 0)
-		close(g->lsock);
+	gpud_sock_close(&g->sock);
+	/* The display's thread sends input: it stops first. */
 	gpud_display_stop(g->display);
+	gpud_input_close(g->input);
 	vfu_server_destroy(g->srv);
 	hw_destroy(g->hw);
 }
@@ -423,7 +340,7 @@ static void setup_signals(sigset_t *waitmask)
 
 int main(int argc, char **argv)
 {
-	struct gpud g = {.lsock = -1, .conn = -1, .vnc_port = -1};
+	struct gpud g = {.sock.fd = -1, .conn = -1, .vnc_port = -1};
 	struct err e = {{0}};
 	sigset_t waitmask;
 	int rc = parse_args(&g, argc, argv);

@@ -2,7 +2,27 @@
 #ifndef GS_TOOL_GPUD_H
 #define GS_TOOL_GPUD_H
 
+#include <poll.h>
+#include <sys/types.h>
+
 #include "dev/hw.h"
+#include "dev/vnc.h"
+
+/*
+ * A listening UNIX socket at path (gpud_sock.c): mode 0600, its directory
+ * private (created 0700 when missing), a stale socket replaced, a busy one
+ * or any other file refused. gpud_sock_close removes it unless another
+ * gpud has replaced it meanwhile.
+ */
+struct gpud_sock {
+	const char *path;
+	int fd; /* -1: not listening */
+	dev_t dev;
+	ino_t ino;
+};
+
+int gpud_sock_listen(struct gpud_sock *s, const char *path, struct err *e);
+void gpud_sock_close(struct gpud_sock *s);
 
 /*
  * The live display (--vnc): the scanout decoded from the registers and
@@ -21,6 +41,25 @@ int gpud_display_due_ms(const struct gpud_display *d, long long now_ms);
  * client messages, with the device running. */
 void gpud_display_tick(struct gpud_display *d, long long now_ms);
 void gpud_display_stop(struct gpud_display *d);
+/* Send viewers' input to fn (vnc_set_input). */
+void gpud_display_set_input(struct gpud_display *d, vnc_input_fn *fn,
+			    void *opaque);
+
+/*
+ * The input socket (--input-socket, gpud_input.c): viewers' keyboard and
+ * pointer events as 8-byte records to one client. The main loop polls the
+ * fds gpud_input_pollfds gives (at most GPUD_INPUT_POLLFDS) and passes
+ * them back to gpud_input_ready; gpud_input_send is a vnc_input_fn, safe
+ * from any thread, never blocking.
+ */
+#define GPUD_INPUT_POLLFDS 2
+struct gpud_input;
+
+int gpud_input_open(const char *path, struct gpud_input **out, struct err *e);
+void gpud_input_close(struct gpud_input *in);
+int gpud_input_pollfds(struct gpud_input *in, struct pollfd *p);
+void gpud_input_ready(struct gpud_input *in, const struct pollfd *p, int n);
+void gpud_input_send(void *opaque, const struct vnc_input_ev *ev, size_t n);
 
 /* Monotonic milliseconds. */
 long long gpud_now_ms(void);

@@ -89,6 +89,12 @@ int gpud_display_start(struct hw *hw, const char *addr, int port,
 	return 0;
 }
 
+void gpud_display_set_input(struct gpud_display *d, vnc_input_fn *fn,
+			    void *opaque)
+{
+	vnc_set_input(d->vnc, fn, opaque);
+}
+
 int gpud_display_port(const struct gpud_display *d)
 {
 	return vnc_port(d->vnc);

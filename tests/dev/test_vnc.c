@@ -4,13 +4,17 @@
  * input, what a minimal RFB client receives on the wire (the whole picture,
  * then only the changed tile, then nothing), and a real VNC client from
  * Debian (gvnccapture, package gvncviewer) capturing the published picture
- * pixel-exact through a lossless encoding.
+ * pixel-exact through a lossless encoding; viewer keys and pointer events
+ * reaching the input callback, and what a departing viewer held released.
  */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <linux/input-event-codes.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <rfb/keysym.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -522,6 +526,158 @@ START_TEST(stop_disconnects_viewers_and_closes_the_port)
 }
 END_TEST
 
+/* ---- Viewer input ---- */
+
+/* What the input callback received, shared with the event thread. */
+struct got {
+	pthread_mutex_t lock;
+	struct vnc_input_ev ev[64];
+	size_t n, batches;
+};
+
+static void collect(void *opaque, const struct vnc_input_ev *ev, size_t n)
+{
+	struct got *g = opaque;
+
+	pthread_mutex_lock(&g->lock);
+	for (size_t i = 0; i < n && g->n < 64; i++)
+		g->ev[g->n++] = ev[i];
+	g->batches++;
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* Wait up to 3 s until g holds at least n events; returns how many. */
+static size_t wait_events(struct got *g, size_t n)
+{
+	size_t have = 0;
+
+	for (int i = 0; i < 300; i++) {
+		pthread_mutex_lock(&g->lock);
+		have = g->n;
+		pthread_mutex_unlock(&g->lock);
+		if (have >= n)
+			break;
+		usleep(10000);
+	}
+	return have;
+}
+
+static void rfb_key(int fd, int down, uint32_t keysym)
+{
+	uint8_t m[8] = {4,
+			(uint8_t)down,
+			0,
+			0,
+			(uint8_t)(keysym >> 24),
+			(uint8_t)(keysym >> 16),
+			(uint8_t)(keysym >> 8),
+			(uint8_t)keysym};
+
+	put(fd, m, sizeof(m));
+}
+
+static void rfb_pointer(int fd, unsigned mask, unsigned x, unsigned y)
+{
+	uint8_t m[6] = {5,	    (uint8_t)mask,     (uint8_t)(x >> 8),
+			(uint8_t)x, (uint8_t)(y >> 8), (uint8_t)y};
+
+	put(fd, m, sizeof(m));
+}
+
+static void assert_got(const struct got *g, size_t i, unsigned type,
+		       unsigned code, int32_t value)
+{
+	ck_assert_msg(g->ev[i].type == type && g->ev[i].code == code &&
+			      g->ev[i].value == value,
+		      "event %zu is %u %u %d, wanted %u %u %d", i,
+		      g->ev[i].type, g->ev[i].code, g->ev[i].value, type, code,
+		      value);
+}
+
+START_TEST(raw_viewer_keys_and_pointer_reach_the_input_callback)
+{
+	struct got g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct vnc *v = start();
+	struct gs_image img;
+	uint32_t w, h;
+	uint8_t sh[3];
+	int fd;
+
+	make_image(&img, 800, 600, 4);
+	publish(v, &img);
+	vnc_set_input(v, collect, &g);
+	fd = rfb_connect(vnc_port(v), &w, &h, sh);
+	ck_assert_uint_eq(w, 800);
+	rfb_key(fd, 1, 'Q');
+	rfb_key(fd, 0, 'q');
+	rfb_key(fd, 1, 0xe9); /* eacute: not on a US keyboard, dropped */
+	rfb_pointer(fd, 1, 400, 599);
+	rfb_pointer(fd, 0, 799, 0);
+	ck_assert_uint_eq(wait_events(&g, 12), 12);
+	assert_got(&g, 0, EV_KEY, KEY_Q, 1);
+	assert_got(&g, 1, EV_SYN, SYN_REPORT, 0);
+	assert_got(&g, 2, EV_KEY, KEY_Q, 0);
+	assert_got(&g, 3, EV_SYN, SYN_REPORT, 0);
+	assert_got(&g, 4, EV_ABS, ABS_X, 400 * 32767 / 799);
+	assert_got(&g, 5, EV_ABS, ABS_Y, 32767);
+	assert_got(&g, 6, EV_KEY, BTN_LEFT, 1);
+	assert_got(&g, 7, EV_SYN, SYN_REPORT, 0);
+	assert_got(&g, 8, EV_ABS, ABS_X, 32767);
+	assert_got(&g, 9, EV_ABS, ABS_Y, 0);
+	assert_got(&g, 10, EV_KEY, BTN_LEFT, 0);
+	assert_got(&g, 11, EV_SYN, SYN_REPORT, 0);
+	close(fd);
+	vnc_stop(v);
+	gs_image_free(&img);
+	ck_assert_uint_eq(g.n, 12); /* nothing was held at the end */
+}
+END_TEST
+
+START_TEST(viewer_that_leaves_with_keys_down_has_them_released)
+{
+	struct got g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct vnc *v = start();
+	uint32_t w, h;
+	uint8_t sh[3];
+	int fd;
+
+	vnc_set_input(v, collect, &g);
+	fd = rfb_connect(vnc_port(v), &w, &h, sh);
+	rfb_key(fd, 1, XK_Alt_L);
+	rfb_pointer(fd, 4, 1, 1);
+	ck_assert_uint_eq(wait_events(&g, 6), 6);
+	close(fd);
+	ck_assert_uint_eq(wait_events(&g, 9), 9);
+	assert_got(&g, 6, EV_KEY, BTN_RIGHT, 0);
+	assert_got(&g, 7, EV_KEY, KEY_LEFTALT, 0);
+	assert_got(&g, 8, EV_SYN, SYN_REPORT, 0);
+	vnc_stop(v);
+}
+END_TEST
+
+START_TEST(input_without_a_callback_is_dropped)
+{
+	struct got g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct vnc *v = start();
+	uint32_t w, h;
+	uint8_t sh[3];
+	int fd = rfb_connect(vnc_port(v), &w, &h, sh);
+
+	rfb_key(fd, 1, 'a');
+	rfb_key(fd, 0, 'a');
+	/* The server still answers after the dropped input. */
+	rfb_request(fd, 0, w, h);
+	get(fd, sh, 1);
+	ck_assert_uint_eq(sh[0], 0);
+	vnc_set_input(v, collect, &g);
+	rfb_key(fd, 1, 'b');
+	ck_assert_uint_eq(wait_events(&g, 2), 2);
+	assert_got(&g, 0, EV_KEY, KEY_B, 1);
+	close(fd);
+	vnc_stop(v);
+}
+END_TEST
+
 /* Run gvnccapture against port, saving to path; fails the test unless it
  * exits 0 within 10 s. gvnccapture takes a display number, port - 5900. */
 static void capture(int port, const char *path)
@@ -634,6 +790,10 @@ static Suite *suite(void)
 		tc, raw_viewer_gets_whole_picture_then_only_the_changed_tile);
 	tcase_add_test(tc, raw_viewer_gets_nothing_for_an_unchanged_frame);
 	tcase_add_test(tc, stop_disconnects_viewers_and_closes_the_port);
+	tcase_add_test(tc,
+		       raw_viewer_keys_and_pointer_reach_the_input_callback);
+	tcase_add_test(tc, viewer_that_leaves_with_keys_down_has_them_released);
+	tcase_add_test(tc, input_without_a_callback_is_dropped);
 	tcase_add_test(tc, gvnccapture_sees_the_published_picture_exactly);
 	tcase_add_test(
 		tc,

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vkinput: the vkernel's keyboard and absolute pointer, fed by gpud.
+ *
+ *   vkinput.socket=PATH   gpud's --input-socket (no parameter: no device)
+ *
+ * gpud sends its VNC viewers' input on a UNIX stream socket as 8-byte
+ * records, le16 type, le16 code, le32 value, each batch ended by
+ * EV_SYN/SYN_REPORT (vkernel contract, "gpud input socket"). At
+ * late_initcall the driver connects, registers one input device (the keys
+ * gpud can send, BTN_LEFT/MIDDLE/RIGHT, ABS_X/ABS_Y 0..32767, REL_WHEEL)
+ * and reports what arrives. The host is trusted less than the input core
+ * trusts a driver: every record is checked against what the device
+ * declared, and one that does not fit is dropped. When the host closes the
+ * socket the IRQ goes away and the device stays, silent.
+ *
+ * The IRQ only schedules a work item: UML's IRQ fds are edge-triggered, so
+ * the socket must be read until it is empty, which should not happen in
+ * interrupt context with a host that may flood it; the work reads a bounded
+ * amount per run and requeues itself.
+ */
+#define pr_fmt(fmt) "vkinput: " fmt
+
+#include <linux/init.h>
+#include <linux/input.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/unaligned.h>
+#include <linux/workqueue.h>
+#include <irq_kern.h>
+#include <os.h>
+
+#define VKINPUT_ABS_MAX		32767
+#define VKINPUT_REC		8	/* le16 type, le16 code, le32 value */
+#define VKINPUT_BUF_RECS	64
+#define VKINPUT_READS_PER_RUN	16
+
+/* sun_path holds 108 bytes with the NUL. */
+static char vkinput_socket[108];
+module_param_string(socket, vkinput_socket, sizeof(vkinput_socket), 0444);
+MODULE_PARM_DESC(socket, "gpud's input socket (--input-socket)");
+
+struct vkinput {
+	struct input_dev *dev;
+	int fd;				/* -1 once the host has hung up */
+	int irq;
+	struct work_struct work;
+	u8 buf[VKINPUT_BUF_RECS * VKINPUT_REC];
+	unsigned int have;		/* bytes in buf: one partial record */
+	unsigned long dropped;		/* records that failed the checks */
+};
+
+/* The keys gpud's keymap produces (dev/vnc_input.c), as inclusive ranges. */
+static const unsigned short vkinput_keys[][2] = {
+	{ KEY_ESC, KEY_RIGHTSHIFT },	/* main block, Esc to right Shift */
+	{ KEY_LEFTALT, KEY_SPACE },
+	{ KEY_F1, KEY_F10 },
+	{ KEY_F11, KEY_F12 },
+	{ KEY_RIGHTCTRL, KEY_RIGHTCTRL },
+	{ KEY_RIGHTALT, KEY_RIGHTALT },
+	{ KEY_HOME, KEY_DELETE },	/* arrows and the editing block */
+	{ KEY_LEFTMETA, KEY_RIGHTMETA },
+	{ BTN_LEFT, BTN_MIDDLE },
+};
+
+static bool vkinput_valid(struct input_dev *dev, unsigned int type,
+			  unsigned int code, s32 value)
+{
+	switch (type) {
+	case EV_SYN:
+		return code == SYN_REPORT && value == 0;
+	case EV_KEY:
+		return code <= KEY_MAX && test_bit(code, dev->keybit) &&
+		       (value == 0 || value == 1);
+	case EV_ABS:
+		return (code == ABS_X || code == ABS_Y) &&
+		       value >= 0 && value <= VKINPUT_ABS_MAX;
+	case EV_REL:
+		return code == REL_WHEEL && (value == 1 || value == -1);
+	}
+	return false;
+}
+
+/* Report every complete record in vk->buf; keep a partial one. */
+static void vkinput_report(struct vkinput *vk)
+{
+	unsigned int off, type, code;
+	s32 value;
+
+	for (off = 0; off + VKINPUT_REC <= vk->have; off += VKINPUT_REC) {
+		type = get_unaligned_le16(vk->buf + off);
+		code = get_unaligned_le16(vk->buf + off + 2);
+		value = (s32)get_unaligned_le32(vk->buf + off + 4);
+		if (!vkinput_valid(vk->dev, type, code, value)) {
+			vk->dropped++;
+			pr_warn_ratelimited("dropped a bad record (type %u code %u value %d), %lu so far\n",
+					    type, code, value, vk->dropped);
+			continue;
+		}
+		input_event(vk->dev, type, code, value);
+	}
+	memmove(vk->buf, vk->buf + off, vk->have - off);
+	vk->have -= off;
+}
+
+/* The host closed the socket (n == 0) or it failed: stop listening. */
+static void vkinput_hangup(struct vkinput *vk, int n)
+{
+	if (n == 0)
+		pr_info("gpud closed the input socket; no more input\n");
+	else
+		pr_err("reading the input socket failed (%d); no more input\n",
+		       n);
+	um_free_irq(vk->irq, vk);
+	os_close_file(vk->fd);
+	vk->fd = -1;
+}
+
+static void vkinput_work(struct work_struct *work)
+{
+	struct vkinput *vk = container_of(work, struct vkinput, work);
+	int i, n;
+
+	if (vk->fd < 0)
+		return;
+	for (i = 0; i < VKINPUT_READS_PER_RUN; i++) {
+		n = os_read_file(vk->fd, vk->buf + vk->have,
+				 sizeof(vk->buf) - vk->have);
+		if (n == -EAGAIN)
+			return;
+		if (n == -EINTR)
+			continue;
+		if (n <= 0) {
+			vkinput_hangup(vk, n);
+			return;
+		}
+		vk->have += n;
+		vkinput_report(vk);
+	}
+	/* More may be waiting, and no new edge will say so. */
+	schedule_work(&vk->work);
+}
+
+static irqreturn_t vkinput_interrupt(int irq, void *data)
+{
+	struct vkinput *vk = data;
+
+	schedule_work(&vk->work);
+	return IRQ_HANDLED;
+}
+
+static struct input_dev *vkinput_create_device(void)
+{
+	struct input_dev *dev = input_allocate_device();
+	unsigned int i, k;
+
+	if (!dev)
+		return NULL;
+	dev->name = "vkernel input";
+	dev->phys = "vkinput/input0";
+	dev->id.bustype = BUS_VIRTUAL;
+	for (i = 0; i < ARRAY_SIZE(vkinput_keys); i++)
+		for (k = vkinput_keys[i][0]; k <= vkinput_keys[i][1]; k++)
+			input_set_capability(dev, EV_KEY, k);
+	input_set_abs_params(dev, ABS_X, 0, VKINPUT_ABS_MAX, 0, 0);
+	input_set_abs_params(dev, ABS_Y, 0, VKINPUT_ABS_MAX, 0, 0);
+	input_set_capability(dev, EV_REL, REL_WHEEL);
+	return dev;
+}
+
+/* Connect, register the device, then take the socket's IRQ. */
+static int __init vkinput_start(struct vkinput *vk)
+{
+	int err;
+
+	vk->fd = os_connect_socket(vkinput_socket);
+	if (vk->fd < 0) {
+		pr_err("cannot connect to %s (%d)\n", vkinput_socket,
+		       vk->fd);
+		return vk->fd;
+	}
+	err = os_set_fd_block(vk->fd, 0);
+	if (!err)
+		err = os_set_exec_close(vk->fd);
+	if (err) {
+		pr_err("cannot set up the socket (%d)\n", err);
+		goto out_close;
+	}
+	vk->dev = vkinput_create_device();
+	if (!vk->dev) {
+		err = -ENOMEM;
+		goto out_close;
+	}
+	err = input_register_device(vk->dev);
+	if (err) {
+		pr_err("cannot register the input device (%d)\n",
+		       err);
+		input_free_device(vk->dev);
+		goto out_close;
+	}
+	vk->irq = um_request_irq(UM_IRQ_ALLOC, vk->fd, IRQ_READ,
+				 vkinput_interrupt, 0, "vkinput", vk);
+	if (vk->irq < 0) {
+		err = vk->irq;
+		pr_err("cannot get an IRQ for the socket (%d)\n",
+		       err);
+		input_unregister_device(vk->dev);
+		goto out_close;
+	}
+	return 0;
+
+out_close:
+	os_close_file(vk->fd);
+	return err;
+}
+
+static int __init vkinput_init(void)
+{
+	struct vkinput *vk;
+	int err;
+
+	if (!vkinput_socket[0])
+		return 0;
+	vk = kzalloc_obj(*vk, GFP_KERNEL);
+	if (!vk)
+		return -ENOMEM;
+	INIT_WORK(&vk->work, vkinput_work);
+	err = vkinput_start(vk);
+	if (err) {
+		kfree(vk);
+		return err;
+	}
+	pr_info("reading input from %s\n", vkinput_socket);
+	/* Records sent before the IRQ existed raised no edge. */
+	schedule_work(&vk->work);
+	return 0;
+}
+late_initcall(vkinput_init);
