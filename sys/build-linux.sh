@@ -50,8 +50,10 @@ if [ -x "$out/linux" ] && [ -f "$src/.vkernel-source" ] &&
 fi
 
 # From here on the tree and obj/ may change: until this build succeeds,
-# the next run must not take the shortcut above.
+# the next run must not take the shortcut above. The hash is taken now,
+# so a file edited while kbuild runs is seen by the next run.
 rm -f "$out/linux.inputs"
+hash=$(inputs_hash)
 "$sys/fetch-source.sh" "$out"
 "$sys/apply-patches.sh" "$src" "$sys/patches"
 "$sys/sync-drivers.sh" "$sys/.." "$src"
@@ -107,6 +109,6 @@ kmake linux
 t1=$(date +%s)
 cp "$obj/linux" "$out/linux.tmp"
 mv "$out/linux.tmp" "$out/linux"
-inputs_hash >"$out/linux.inputs"
+echo "$hash" >"$out/linux.inputs"
 echo "build-linux: $out/linux ($(cat "$obj/include/config/kernel.release")," \
 	"$(cut -d' ' -f2 "$src/.vkernel-source")), kbuild $((t1 - t0)) s"
