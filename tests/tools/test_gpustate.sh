@@ -46,6 +46,14 @@ expect "show decodes the mode" 0 "VBE 1024x768 32 bpp" $G show "$T/a.gs"
 expect "show names registers" 0 "XRES +0x0400" $G show "$T/a.gs"
 expect "screenshot" 0 "1024x768" $G screenshot "$T/a.gs" -o "$T/a.png"
 check "screenshot is a PNG" sh -c "head -c 8 '$T/a.png' | od -c | grep -q 'P   N   G'"
+expect "screenshot --probe: pixel matches" 0 "probe 10,10: ff0000$" \
+	$G screenshot "$T/a.gs" -o "$T/p.png" --probe 10,10=ff0000
+expect "screenshot --probe: pixel differs" 1 "probe 10,10: ff0000 \\(differs\\)" \
+	$G screenshot "$T/a.gs" -o "$T/p.png" --probe 10,10=00ff00
+expect "screenshot --probe: outside the picture" 1 "outside the 1024x768" \
+	$G screenshot "$T/a.gs" -o "$T/p.png" --probe 1024,0=ff0000
+expect "screenshot --probe: bad syntax" 2 "want X,Y=RRGGBB" \
+	$G screenshot "$T/a.gs" -o "$T/p.png" --probe 1,2
 check "restore onto a fresh model" $G restore -d sim "$T/a.gs" -o "$T/b.gs"
 check "diff identical" $G diff "$T/a.gs" "$T/b.gs"
 check "diff identical prints nothing" test ! -s "$T/out"
