@@ -14,3 +14,12 @@ vkernel-linux:
 check: vkernel-linux
 
 .PHONY: vkernel-linux
+
+# The launcher, build/vkernel (sys/vkernel*.c; `vkernel --help`). It finds
+# the kernel, the guest root and gpud next to itself.
+VKERNEL_SRCS := $(wildcard sys/vkernel*.c)
+VKERNEL := $(B)/vkernel
+$(VKERNEL): $(VKERNEL_SRCS:%.c=$(B)/%.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+all: $(VKERNEL)
+FORMAT_SRCS += $(wildcard sys/vkernel*.[ch])

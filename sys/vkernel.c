@@ -1,0 +1,548 @@
+/*
+ * vkernel: run the guest desktop in User-Mode Linux (`vkernel --help` is
+ * the manual). The order: check every option and path, make the run
+ * directory, start gpud and wait until it serves, boot UML, relay its
+ * console until it exits, stop gpud, remove the run directory. Signals
+ * are read through a signalfd and children's exits through pidfds, all
+ * in one poll loop; nothing runs in a signal handler.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vkernel.h"
+
+struct vk {
+	struct vk_opts o;
+	char kernel[PATH_MAX], root[PATH_MAX], gpud_exe[PATH_MAX];
+	char gpu_sock[PATH_MAX], input_sock[PATH_MAX]; /* "" if none */
+	struct vk_rundir run;
+	int run_made;
+	struct vk_gpud gpud;
+	int own_gpud;	 /* sim or pci: gpud is ours */
+	int gpud_failed; /* it did not start: show its output */
+	char **uml_argv;
+	struct vk_console con;
+	int console_file; /* --console FILE, or -1 */
+	int sigfd;
+	pid_t uml;
+	int uml_pidfd, uml_status;
+};
+
+/* The state of a running guest's shutdown. */
+struct stop {
+	long long since; /* 0: running */
+	int stage;	 /* 1 cad sent, 2 sysrq sent, 3 killed */
+	int gpud_died;
+};
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vkernel: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- Setup: everything checked before anything starts ---- */
+
+static int is_socket(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* -G unix:PATH and --input PATH: absolute, fit the command line, and a
+ * socket (the gpu one with a server on it). */
+static int resolve_socket(const char *what, const char *in, char *out,
+			  struct err *e)
+{
+	int rc;
+
+	if ((rc = vk_paths_absolute(in, out, e)) < 0 ||
+	    (rc = vk_uml_check_path(what, out, e)) < 0)
+		return rc;
+	if (strlen(out) >= VK_SUN_LEN)
+		return err_set(e, -ENAMETOOLONG,
+			       "%s '%s': too long for a socket", what, out);
+	if (!is_socket(out))
+		return err_set(e, -ENOTSOCK, "%s '%s' is not a socket%s", what,
+			       out,
+			       access(out, F_OK) ? " (it does not exist)" : "");
+	return 0;
+}
+
+static int check_unix_gpu(struct vk *v, struct err *e)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int s, rc;
+
+	if ((rc = resolve_socket("-G unix:", v->o.gpu, v->gpu_sock, e)) < 0)
+		return rc;
+	if (v->o.input &&
+	    (rc = resolve_socket("--input", v->o.input, v->input_sock, e)) < 0)
+		return rc;
+	strcpy(sa.sun_path, v->gpu_sock);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return err_set(e, -errno, "socket: %s", strerror(errno));
+	rc = connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+	close(s);
+	if (rc < 0)
+		return err_set(e, rc, "-G unix:%s: nothing serves there: %s",
+			       v->gpu_sock, strerror(-rc));
+	return 0;
+}
+
+static int find_paths(struct vk *v, struct err *e)
+{
+	int rc;
+
+	if ((rc = vk_paths_kernel(v->o.kernel, v->kernel, e)) < 0 ||
+	    (rc = vk_paths_root(v->o.root, v->root, e)) < 0 ||
+	    (rc = vk_uml_check_path("guest root", v->root, e)) < 0)
+		return rc;
+	if (!v->own_gpud)
+		return check_unix_gpu(v, e);
+	return vk_paths_gpud(v->gpud_exe, e);
+}
+
+static int make_args(struct vk *v, struct err *e)
+{
+	const struct vk_uml_cfg c = {
+		.kernel = v->kernel,
+		.root = v->root,
+		.run = v->run.path,
+		.name = v->o.name,
+		.mem_mb = v->o.mem_mb,
+		.ptrace = v->o.ptrace,
+		.gpu_sock = v->gpu_sock,
+		.input_sock = v->input_sock[0] ? v->input_sock : NULL,
+		.extra = v->o.extra,
+		.n_extra = v->o.n_extra};
+
+	return vk_uml_args(&c, &v->uml_argv, e);
+}
+
+/* The run dir's sockets: gpud's input socket only when it has one (the
+ * run dir's length was checked against the socket limit). */
+static int plan_sockets(struct vk *v, struct err *e)
+{
+	int rc = vk_uml_check_path("run dir", v->run.path, e);
+
+	if (rc < 0 || !v->own_gpud)
+		return rc;
+	if (snprintf(v->gpu_sock, VK_SUN_LEN, "%s/gpu.sock", v->run.path) >=
+	    (int)VK_SUN_LEN)
+		return err_set(e, -ENAMETOOLONG, "run dir '%s': too long",
+			       v->run.path);
+	if (!vk_gpud_has_input(v->gpud_exe))
+		say("note: this gpud has no --input-socket; the guest gets "
+		    "no keyboard or mouse");
+	else if (snprintf(v->input_sock, VK_SUN_LEN, "%s/input.sock",
+			  v->run.path) >= (int)VK_SUN_LEN)
+		return err_set(e, -ENAMETOOLONG, "run dir '%s': too long",
+			       v->run.path);
+	return 0;
+}
+
+static int open_console(struct vk *v, struct err *e)
+{
+	v->con.out_fd = STDOUT_FILENO;
+	if (!v->o.console)
+		return 0;
+	v->console_file =
+		open(v->o.console,
+		     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+	if (v->console_file < 0)
+		return err_set(e, -errno, "--console '%s': %s", v->o.console,
+			       strerror(errno));
+	v->con.out_fd = v->console_file;
+	return 0;
+}
+
+static int prepare(struct vk *v, struct err *e)
+{
+	int rc;
+
+	v->own_gpud = v->o.gpu_kind != VK_GPU_UNIX;
+	if ((rc = find_paths(v, e)) < 0)
+		return rc;
+	if ((rc = vk_rundir_setup(&v->run, v->o.run_dir, v->o.name, v->own_gpud,
+				  e)) < 0)
+		return rc;
+	v->run_made = 1;
+	if ((rc = plan_sockets(v, e)) < 0 || (rc = make_args(v, e)) < 0)
+		return rc;
+	return open_console(v, e);
+}
+
+static int block_signals(struct vk *v, struct err *e)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	v->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (v->sigfd < 0)
+		return err_set(e, -errno, "signalfd: %s", strerror(errno));
+	return 0;
+}
+
+/* The next signal, 0 if none. */
+static int next_signal(struct vk *v)
+{
+	struct signalfd_siginfo si;
+
+	if (read(v->sigfd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	return (int)si.ssi_signo;
+}
+
+/* ---- gpud ---- */
+
+static int gpud_ready(struct vk *v)
+{
+	return v->gpud.vnc_port > 0 && is_socket(v->gpu_sock) &&
+	       (!v->input_sock[0] || is_socket(v->input_sock));
+}
+
+static void print_desktop(struct vk *v, int port)
+{
+	const char *a = v->o.vnc_addr ? v->o.vnc_addr : "127.0.0.1";
+	int v6 = strchr(a, ':') != NULL;
+
+	say("desktop on vnc://%s%s%s:%d (display :0 in the guest)",
+	    v6 ? "[" : "", a, v6 ? "]" : "", port);
+}
+
+/* gpud prints its VNC port after its socket listens (tools/gpud.c: start,
+ * then start_display); the sockets are checked as well. */
+static int wait_gpud(struct vk *v, struct err *e)
+{
+	long long deadline = vk_now_ms() + VK_GPUD_START_S * 1000, left;
+	char how[64];
+	int sig;
+
+	while (!gpud_ready(v)) {
+		struct pollfd p[3] = {{.fd = v->sigfd, .events = POLLIN},
+				      {.fd = v->gpud.fd, .events = POLLIN},
+				      {.fd = v->gpud.pidfd, .events = POLLIN}};
+
+		if ((sig = next_signal(v)) != 0)
+			return err_set(e, -EINTR,
+				       "SIG%s before the guest started",
+				       sigabbrev_np(sig));
+		left = deadline - vk_now_ms();
+		if (vk_gpud_poll(&v->gpud)) {
+			v->gpud_failed = 1;
+			vk_describe_status(v->gpud.status, how, sizeof(how));
+			return err_set(e, -EIO, "gpud %s while starting", how);
+		}
+		if (left <= 0) {
+			v->gpud_failed = 1;
+			return err_set(e, -ETIMEDOUT,
+				       "gpud did not get ready within %d s",
+				       VK_GPUD_START_S);
+		}
+		/* The sockets appear without an event: look again soon. */
+		if (v->gpud.vnc_port > 0 && left > 50)
+			left = 50;
+		if (poll(p, 3, (int)left) > 0 && p[1].revents)
+			vk_gpud_read(&v->gpud);
+	}
+	return 0;
+}
+
+static int start_gpud(struct vk *v, struct err *e)
+{
+	int rc;
+
+	if (!v->own_gpud) {
+		say("using the gpud serving %s (no gpud started)", v->gpu_sock);
+		return 0;
+	}
+	rc = vk_gpud_start(&v->gpud, v->gpud_exe, v->o.gpu, v->gpu_sock,
+			   v->input_sock[0] ? v->input_sock : NULL,
+			   v->o.vnc_port, v->o.vnc_addr, e);
+	if (rc == 0)
+		rc = wait_gpud(v, e);
+	if (rc < 0)
+		return rc;
+	v->gpud.forward = 1;
+	print_desktop(v, v->gpud.vnc_port);
+	return 0;
+}
+
+/* ---- The guest ---- */
+
+/* Reap what is left of UML's process group: vkernel is a child subreaper,
+ * so UML's address-space processes, orphaned when it died, are ours to
+ * reap (not the host init's, which may take its time). SIGKILLed, they go
+ * quickly; a process stuck in the host kernel is given up after 2 s. */
+static void reap_group(pid_t pgid)
+{
+	long long deadline = vk_now_ms() + 2000;
+	pid_t r;
+
+	while ((r = waitpid(-pgid, NULL, WNOHANG)) >= 0) {
+		if (r == 0) {
+			if (vk_now_ms() >= deadline) {
+				say("processes of UML's group %d do not exit",
+				    (int)pgid);
+				return;
+			}
+			poll(NULL, 0, 10);
+		}
+	}
+}
+
+static int boot(struct vk *v, struct err *e)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return err_set(e, -errno, "pipe: %s", strerror(errno));
+	/* Room for bursts while we are busy elsewhere. */
+	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+	v->uml = vk_uml_start(v->uml_argv, p[1], e);
+	close(p[1]);
+	if (v->uml < 0) {
+		close(p[0]);
+		return (int)v->uml;
+	}
+	v->con.in_fd = p[0];
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	v->uml_pidfd = vk_pidfd_open(v->uml);
+	if (v->uml_pidfd < 0) {
+		int rc = err_set(e, -errno, "pidfd_open: %s", strerror(errno));
+
+		kill(-v->uml, SIGKILL);
+		waitpid(v->uml, NULL, 0);
+		reap_group(v->uml);
+		return rc;
+	}
+	say("booting %s: root %s, %lu MiB, %s mode, run dir %s", v->kernel,
+	    v->root, v->o.mem_mb, v->o.ptrace ? "ptrace" : "seccomp",
+	    v->run.path);
+	return 0;
+}
+
+static void mconsole(struct vk *v, const char *cmd)
+{
+	struct err e = {{0}};
+
+	if (vk_mconsole_send(v->run.path, v->o.name, cmd, &e) < 0)
+		say("%s", e.msg);
+}
+
+static void kill_guest(struct vk *v, struct stop *s)
+{
+	kill(-v->uml, SIGKILL);
+	s->stage = 3;
+}
+
+/* Ctrl-Alt-Del first: init gets SIGINT and may shut down in order. */
+static void begin_stop(struct vk *v, struct stop *s, const char *why)
+{
+	if (s->since) {
+		say("%s: killing the guest now", why);
+		kill_guest(v, s);
+		return;
+	}
+	say("%s: powering the guest off (a second signal kills it)", why);
+	s->since = vk_now_ms();
+	s->stage = 1;
+	mconsole(v, "cad");
+}
+
+/* The later stages of a power-off; returns ms until the next one. */
+static int stop_step(struct vk *v, struct stop *s)
+{
+	long long t = vk_now_ms() - s->since;
+
+	if (!s->since || s->stage == 3)
+		return -1;
+	if (s->stage == 1 && t >= VK_CAD_S * 1000) {
+		say("the guest ignored Ctrl-Alt-Del for %d s: sync, "
+		    "read-only, power-off (sysrq s u o)",
+		    VK_CAD_S);
+		mconsole(v, "sysrq s");
+		mconsole(v, "sysrq u");
+		mconsole(v, "sysrq o");
+		s->stage = 2;
+	}
+	if (s->stage == 2 && t >= VK_HALT_S * 1000) {
+		say("the guest did not power off within %d s: killing it",
+		    VK_HALT_S);
+		kill_guest(v, s);
+		return -1;
+	}
+	return (int)((s->stage == 1 ? VK_CAD_S : VK_HALT_S) * 1000 - t);
+}
+
+static void on_gpud_exit(struct vk *v, struct stop *s)
+{
+	char how[64];
+
+	vk_describe_status(v->gpud.status, how, sizeof(how));
+	say("gpud %s while the guest ran", how);
+	s->gpud_died = 1;
+	if (!s->since)
+		begin_stop(v, s, "no graphics device");
+}
+
+/* One round of the loop; returns 1 once UML exited. */
+static int run_once(struct vk *v, struct stop *s)
+{
+	struct pollfd p[5] = {
+		{.fd = v->uml_pidfd, .events = POLLIN},
+		{.fd = v->sigfd, .events = POLLIN},
+		{.fd = v->con.in_fd, .events = POLLIN},
+		{.fd = v->gpud.fd, .events = POLLIN},
+		{.fd = v->own_gpud && !v->gpud.exited ? v->gpud.pidfd : -1,
+		 .events = POLLIN}};
+	int sig, timeout = stop_step(v, s);
+	char why[32];
+
+	if (poll(p, 5, timeout) < 0 && errno != EINTR)
+		return 0;
+	while ((sig = next_signal(v)) != 0) {
+		snprintf(why, sizeof(why), "SIG%s", sigabbrev_np(sig));
+		begin_stop(v, s, why);
+	}
+	if (p[2].revents && vk_console_relay(&v->con) != 0) {
+		close(v->con.in_fd);
+		v->con.in_fd = -1;
+	}
+	if (p[3].revents)
+		vk_gpud_read(&v->gpud);
+	if (p[4].revents && vk_gpud_poll(&v->gpud))
+		on_gpud_exit(v, s);
+	return p[0].revents != 0;
+}
+
+/* After UML's exit: what it left in its group, then the console's end. */
+static void reap_guest(struct vk *v)
+{
+	long long deadline;
+
+	/* Kill the group before the reap frees its id. */
+	kill(-v->uml, SIGKILL);
+	waitpid(v->uml, &v->uml_status, 0);
+	reap_group(v->uml);
+	deadline = vk_now_ms() + 1000;
+	while (v->con.in_fd >= 0 && vk_now_ms() < deadline) {
+		struct pollfd p = {.fd = v->con.in_fd, .events = POLLIN};
+
+		if (poll(&p, 1, (int)(deadline - vk_now_ms())) <= 0 ||
+		    vk_console_relay(&v->con) != 0)
+			break;
+	}
+}
+
+static int guest_result(struct vk *v, const struct stop *s)
+{
+	char how[64];
+
+	if (s->gpud_died)
+		return VK_EXIT_GPUD;
+	if (s->stage == 3)
+		return VK_EXIT_CRASH;
+	if (WIFEXITED(v->uml_status) && WEXITSTATUS(v->uml_status) == 0) {
+		say("the guest powered off");
+		return VK_EXIT_OFF;
+	}
+	vk_describe_status(v->uml_status, how, sizeof(how));
+	say("the guest kernel %s", how);
+	if (s->stage == 1)
+		say("(after Ctrl-Alt-Del: an init that neither handles nor "
+		    "ignores SIGINT dies of it, and the kernel panics)");
+	return VK_EXIT_CRASH;
+}
+
+static int run_guest(struct vk *v)
+{
+	struct stop s = {0};
+
+	while (!run_once(v, &s))
+		;
+	reap_guest(v);
+	return guest_result(v, &s);
+}
+
+/* ---- main ---- */
+
+static void cleanup(struct vk *v)
+{
+	if (v->own_gpud)
+		vk_gpud_stop(&v->gpud);
+	if (v->run_made)
+		vk_rundir_remove(&v->run, v->o.name);
+	if (v->console_file >= 0)
+		close(v->console_file);
+	vk_uml_free_args(v->uml_argv);
+}
+
+static int setup_fail(struct vk *v, const struct err *e)
+{
+	int show_log = v->gpud_failed && v->gpud.log_len;
+
+	say("%s%s", e->msg, show_log ? "; its output:" : "");
+	if (show_log)
+		fputs(v->gpud.log, stderr);
+	cleanup(v);
+	return VK_EXIT_SETUP;
+}
+
+int main(int argc, char **argv)
+{
+	struct vk v = {.console_file = -1,
+		       .sigfd = -1,
+		       .uml = -1,
+		       .uml_pidfd = -1,
+		       .gpud = {.pid = -1, .fd = -1, .pidfd = -1},
+		       .con = {.in_fd = -1, .out_fd = STDOUT_FILENO}};
+	struct err e = {{0}};
+	int rc = vk_opts_parse(&v.o, argc, argv, &e);
+
+	if (rc != 0) {
+		say("%s", e.msg);
+		if (rc == VK_EXIT_USAGE)
+			fputs("Try 'vkernel --help'.\n", stderr);
+		return rc;
+	}
+	if (v.o.help) {
+		vk_opts_usage(stdout);
+		return 0;
+	}
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* Signals first: one during the setup is a request to stop too. */
+	if (block_signals(&v, &e) < 0 || prepare(&v, &e) < 0 ||
+	    start_gpud(&v, &e) < 0 || boot(&v, &e) < 0)
+		return setup_fail(&v, &e);
+	rc = run_guest(&v);
+	cleanup(&v);
+	return rc;
+}

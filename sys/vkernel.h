@@ -1,0 +1,184 @@
+/*
+ * vkernel: the launcher that runs a guest desktop in User-Mode Linux with
+ * its graphics device served by gpud (the contract: /tmp/vk/contract.md,
+ * "Boot of UML"). One file per concern:
+ *   vkernel.c           main: the order of setup, the event loop, exit codes
+ *   vkernel_opts.c      the command line, --help, validation
+ *   vkernel_paths.c     finding the kernel, the guest root and gpud
+ *   vkernel_rundir.c    the private run directory
+ *   vkernel_gpud.c      starting, watching and stopping gpud
+ *   vkernel_uml.c       the kernel command line, starting and killing UML
+ *   vkernel_mconsole.c  UML's management console (power-off requests)
+ *   vkernel_console.c   the guest console relay and its progress markers
+ *   vkernel_proc.c      child processes: setup after fork, pidfd, clock
+ */
+#ifndef VK_VKERNEL_H
+#define VK_VKERNEL_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include "lib/err.h"
+
+/* Exit codes (documented in --help). */
+enum {
+	VK_EXIT_OFF = 0,   /* the guest powered off */
+	VK_EXIT_USAGE = 1, /* bad command line */
+	VK_EXIT_SETUP = 2, /* nothing could be started, or not all of it */
+	VK_EXIT_CRASH = 3, /* the guest kernel failed or had to be killed */
+	VK_EXIT_GPUD = 4,  /* gpud died while the guest ran */
+};
+
+#define VK_SUN_LEN sizeof(((struct sockaddr_un *)0)->sun_path)
+/* Seconds: gpud's start, the guest's power-off, gpud's stop. */
+#define VK_GPUD_START_S 20
+#define VK_CAD_S	5
+#define VK_HALT_S	10
+#define VK_GPUD_STOP_S	5
+
+/* ---- vkernel_proc.c ---- */
+
+/* In a child after fork: signals back to default and unblocked, a death
+ * signal (exits if parent already died), stdin /dev/null, stdout and
+ * stderr on out_fd. Exits the child (127) on failure. */
+void vk_child_setup(int out_fd, int deathsig, pid_t parent);
+/* A pidfd (readable once pid exited) or -1 with errno. */
+int vk_pidfd_open(pid_t pid);
+/* Monotonic milliseconds. */
+long long vk_now_ms(void);
+
+/* ---- vkernel_opts.c ---- */
+
+enum vk_gpu_kind { VK_GPU_SIM, VK_GPU_PCI, VK_GPU_UNIX };
+
+struct vk_opts {
+	unsigned long mem_mb;
+	enum vk_gpu_kind gpu_kind;
+	const char *gpu;      /* the -G text (for unix: the path after it) */
+	const char *root;     /* NULL: searched (vkernel_paths.c) */
+	const char *kernel;   /* NULL: searched */
+	const char *vnc_addr; /* NULL: gpud's default, 127.0.0.1 */
+	int vnc_port;	      /* 0: gpud picks */
+	int vnc_set;	      /* --vnc or --vnc-addr given */
+	const char *console;  /* NULL: stdout */
+	const char *run_dir;  /* NULL: a fresh one */
+	const char *name;
+	const char *input; /* --input (unix: only) */
+	int ptrace;
+	int help;
+	char **extra; /* after "--" */
+	int n_extra;
+};
+
+/* Parse and validate argv. Returns 0, or an exit code (VK_EXIT_USAGE,
+ * VK_EXIT_SETUP for an unusable -G) with e filled. */
+int vk_opts_parse(struct vk_opts *o, int argc, char **argv, struct err *e);
+void vk_opts_usage(FILE *out);
+
+/* ---- vkernel_paths.c ---- */
+
+/* Resolve the kernel, guest root and gpud to absolute paths (out holds
+ * PATH_MAX). Return 0 or -errno with e naming where we looked and the
+ * make target that builds the missing piece. */
+int vk_paths_kernel(const char *opt, char *out, struct err *e);
+int vk_paths_root(const char *opt, char *out, struct err *e);
+int vk_paths_gpud(char *out, struct err *e);
+/* path made absolute (it need not exist); 0 or -errno. */
+int vk_paths_absolute(const char *path, char *out, struct err *e);
+
+/* ---- vkernel_rundir.c ---- */
+
+struct vk_rundir {
+	char path[PATH_MAX];
+	int created;	 /* we made it: remove it whole at the end */
+	int own_sockets; /* gpud's sockets there are ours */
+};
+
+/* Make a fresh private directory (opt NULL) or check opt: ours, not
+ * writable by others, no UML of this name alive in it and, with
+ * own_sockets, no server on gpu.sock or input.sock. 0 or -errno. */
+int vk_rundir_setup(struct vk_rundir *r, const char *opt, const char *name,
+		    int own_sockets, struct err *e);
+/* Remove what we put there (everything, when we created it). */
+void vk_rundir_remove(const struct vk_rundir *r, const char *name);
+
+/* ---- vkernel_gpud.c ---- */
+
+struct vk_gpud {
+	pid_t pid;
+	int pidfd;  /* readable once gpud exited */
+	int fd;	    /* gpud's stdout and stderr, read here */
+	int status; /* wait status once it exited */
+	int exited;
+	int forward; /* copy gpud's lines to stderr (after the start) */
+	int vnc_port;
+	char line[512];
+	size_t line_len;
+	char log[2048]; /* gpud's first lines, for a failed start */
+	size_t log_len;
+};
+
+/* Does this gpud take --input-socket (gpud --help says so)? */
+int vk_gpud_has_input(const char *exe);
+/* Start gpud in its own process group; 0 or -errno. input may be NULL. */
+int vk_gpud_start(struct vk_gpud *g, const char *exe, const char *dev,
+		  const char *sock, const char *input, int port,
+		  const char *addr, struct err *e);
+/* Read what gpud wrote (fd readable); parses its VNC port line. */
+void vk_gpud_read(struct vk_gpud *g);
+/* Reap gpud if it exited; returns g->exited. */
+int vk_gpud_poll(struct vk_gpud *g);
+/* Describe a wait status: "exited with status 1", "killed by SIGKILL". */
+void vk_describe_status(int status, char *buf, size_t len);
+/* SIGTERM, up to VK_GPUD_STOP_S seconds, then SIGKILL; reaps it. */
+void vk_gpud_stop(struct vk_gpud *g);
+
+/* ---- vkernel_uml.c ---- */
+
+struct vk_uml_cfg {
+	const char *kernel, *root, *run, *name;
+	unsigned long mem_mb;
+	int ptrace;
+	const char *gpu_sock, *input_sock; /* NULL: not passed */
+	char **extra;
+	int n_extra;
+};
+
+/* Can path go on the kernel command line (no blanks, quotes, commas or
+ * control characters)? 0 or -EINVAL naming what (e.g. "guest root"). */
+int vk_uml_check_path(const char *what, const char *path, struct err *e);
+/* Build the argv (NULL-terminated, malloc'd strings in *argv_out).
+ * 0 or -errno (-E2BIG: command line over the kernel's 4096 bytes). */
+int vk_uml_args(const struct vk_uml_cfg *c, char ***argv_out, struct err *e);
+void vk_uml_free_args(char **argv);
+/* Start UML as a session leader (its process group id is its pid) with
+ * stdin /dev/null and stdout+stderr on console_fd. Returns the pid or
+ * -errno. */
+pid_t vk_uml_start(char **argv, int console_fd, struct err *e);
+
+/* ---- vkernel_mconsole.c ---- */
+
+/* Send one command ("cad", "sysrq o", ...) to the UML of umid name under
+ * run; does not wait for the reply. 0 or -errno. */
+int vk_mconsole_send(const char *run, const char *name, const char *cmd,
+		     struct err *e);
+
+/* ---- vkernel_console.c ---- */
+
+struct vk_console {
+	int in_fd;  /* read end of UML's console pipe */
+	int out_fd; /* where the console goes (-1 after a write error) */
+	char line[256];
+	size_t len;
+	int overlong; /* the current line did not fit: not a marker */
+};
+
+/* Copy what is readable from in_fd to out_fd and report the guest's
+ * "vkernel-init: ..." progress lines on stderr. Returns 0 while the pipe
+ * is open, 1 at its end, -errno on a read error. */
+int vk_console_relay(struct vk_console *c);
+
+#endif
