@@ -23,3 +23,29 @@ $(VKERNEL): $(VKERNEL_SRCS:%.c=$(B)/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 all: $(VKERNEL)
 FORMAT_SRCS += $(wildcard sys/vkernel*.[ch])
+
+# CRIU around the vkernel (sys/criu/README.md). `make sid-root` builds
+# build/sid-root, a Debian sid root with criu 4.x (sys/sid-root.sh, cached:
+# a rerun with nothing changed returns at once); sys/criu/criu-sid runs its
+# criu. UML and `criu restore` run under $(B)/subreaper, so the PIDs of a
+# dumped tree are free again at once. tests/sys/test_criu_uml.sh needs both.
+SID_ROOT := build/sid-root
+sid-root:
+	sys/sid-root.sh $(SID_ROOT)
+
+SUBREAPER := $(B)/subreaper
+$(SUBREAPER): $(B)/sys/criu/subreaper.o
+	$(CC) $(LDFLAGS) -o $@ $^
+all: $(SUBREAPER)
+check: sid-root
+FORMAT_SRCS += sys/criu/subreaper.c
+
+.PHONY: sid-root
+
+# The main job (README): build everything the desktop needs, then boot it
+# on the stdvga model and stay in the foreground (Ctrl-C powers it off).
+# DESKTOP_ARGS adds launcher options, e.g. DESKTOP_ARGS="--vnc 0".
+desktop: all vkernel-linux guest-root
+	$(VKERNEL) -G sim $(DESKTOP_ARGS)
+
+.PHONY: desktop
