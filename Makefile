@@ -74,6 +74,12 @@ check: all $(TEST_BINS)
 
 bench: $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
+	@[ "$(BENCH_VKERNEL)" = 0 ] || bench/bench_vkernel.sh $(B)
+
+# The vkernel benchmarks (bench/README.md); BENCH_VKERNEL=0 leaves them out.
+ifneq ($(BENCH_VKERNEL),0)
+bench: $(GPUD) vkernel-linux guest-root guest
+endif
 
 # libFuzzer targets: clang, ASan+UBSan, bounded time each.
 FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -I. \
@@ -105,7 +111,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/include/gpustate/lib
 
 FORMAT_SRCS = $(wildcard dev/*.[ch] lib/*.[ch] tools/*.[ch] tests/*/*.[ch] guest/*.[ch] \
-	bench/*.[ch])
+	bench/*.[ch] bench/guest/*.[ch])
 format:
 	clang-format -i $(FORMAT_SRCS)
 format-check:
