@@ -36,23 +36,36 @@ struct vfu_mig {
 	int bad;	   /* the data written so far is invalid */
 };
 
+/* What belongs to one client connection. */
+struct vfu_session {
+	struct vfu_server *srv;
+	int negotiated;
+	struct vfu_caps peer;
+	struct vfu_dma *dma; /* VFU_MAX_DMA_MAPS entries */
+	unsigned ndma;
+	/* Another session's device reset dropped the migration this one
+	 * owned: its state writes fail until it asks for RUNNING. */
+	int mig_dropped;
+};
+
+/* The device and its migration: one per server, shared by the sessions. */
 struct vfu_server {
 	struct hw *hw;
 	const struct chip_ops *chip; /* NULL: no driver, no migration */
 	struct gs_identity id;
 	struct hw_region regions[HW_REGION_COUNT];
-	/* Session. */
-	int negotiated;
-	struct vfu_caps peer;
-	struct vfu_dma *dma;
-	unsigned ndma;
 	struct vfu_mig mig;
-	uint8_t *reply; /* VFU_MAX_MSG bytes */
-	uint8_t *rxbuf; /* VFU_MAX_MSG bytes, for vfu_server_serve_one */
+	/* The session that took the state away from RUNNING; NULL exactly
+	 * when the state is RUNNING. Only it moves the state or the data. */
+	struct vfu_session *mig_owner;
+	struct vfu_session *own; /* of vfu_server_handle and friends */
+	uint8_t *reply;		 /* VFU_MAX_MSG bytes */
+	uint8_t *rxbuf; /* VFU_MAX_MSG bytes, for vfu_session_serve_one */
 };
 
 /* One request being handled: its payload and the reply payload. */
 struct vfu_req {
+	struct vfu_session *ss; /* the session it came on */
 	struct vfu_hdr h;
 	const uint8_t *p; /* payload after the header */
 	size_t n;
@@ -61,11 +74,13 @@ struct vfu_req {
 	size_t out_len; /* bytes of reply payload */
 	int fd_out;	/* fd to send with the reply, or -1 */
 	int fatal;	/* end the connection instead of replying */
+	int reset;	/* the device was reset (e says how) */
 };
 
 /* Migration (vfu_mig.c). */
 void vfu_mig_init(struct vfu_server *s);
-/* Drop all migration data; state RUNNING (disconnect, device reset). */
+/* Drop all migration data; state RUNNING, no owner (the owner's
+ * disconnect, device reset). */
 void vfu_mig_reset(struct vfu_server *s);
 /* Does the device run (RUNNING or PRE_COPY), so trapped accesses may go? */
 int vfu_mig_device_running(const struct vfu_server *s);

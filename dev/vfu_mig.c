@@ -18,6 +18,12 @@
  * A restore that fails after it began (EIO) stays in RESUMING when the
  * device was put back as it was, and goes to ERROR (until a reset) when
  * it was not.
+ *
+ * Several sessions share the one device: the session that moves the state
+ * away from RUNNING owns the migration until the state is RUNNING again
+ * (or it ends, or a device reset drops the migration). Other sessions may
+ * read the state; moving it or the data is refused with EBUSY, leaving the
+ * owner's migration as it was.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,6 +43,7 @@ void vfu_mig_init(struct vfu_server *s)
 {
 	memset(&s->mig, 0, sizeof(s->mig));
 	s->mig.state = VFU_STATE_RUNNING;
+	s->mig_owner = NULL;
 }
 
 static void drop_save(struct vfu_mig *m)
@@ -64,6 +71,7 @@ void vfu_mig_reset(struct vfu_server *s)
 	drop_save(&s->mig);
 	drop_resume(&s->mig);
 	s->mig.state = VFU_STATE_RUNNING;
+	s->mig_owner = NULL;
 }
 
 int vfu_mig_device_running(const struct vfu_server *s)
@@ -301,6 +309,41 @@ static int set_state(struct vfu_server *s, uint32_t want, struct err *e)
 	return 0;
 }
 
+/* ---- Ownership ---- */
+
+/* May q's session move the migration (state or data)? */
+static int check_owner(struct vfu_server *s, const struct vfu_req *q,
+		       const char *what, struct err *e)
+{
+	if (s->mig_owner && s->mig_owner != q->ss)
+		return err_set(e, -EBUSY,
+			       "%s: another client's migration is in progress "
+			       "(state %s); wait until it ends",
+			       what, vfu_state_name(s->mig.state));
+	return 0;
+}
+
+/* A state write of q's session: its own migration, one at a time. */
+static int owned_set_state(struct vfu_server *s, const struct vfu_req *q,
+			   uint32_t want, struct err *e)
+{
+	const char *what = "MIG_DEVICE_STATE set";
+	int rc;
+
+	if ((rc = check_owner(s, q, what, e)) < 0)
+		return rc;
+	if (q->ss->mig_dropped && want != VFU_STATE_RUNNING)
+		return err_set(e, -ECANCELED,
+			       "%s: this client's migration was dropped by "
+			       "another client's device reset; set RUNNING to "
+			       "start again",
+			       what);
+	q->ss->mig_dropped = 0;
+	rc = set_state(s, want, e);
+	s->mig_owner = s->mig.state == VFU_STATE_RUNNING ? NULL : q->ss;
+	return rc;
+}
+
 /* ---- DEVICE_FEATURE ---- */
 
 static int feature_migration(struct vfu_server *s, struct vfu_req *q,
@@ -357,7 +400,7 @@ static int feature_state(struct vfu_server *s, struct vfu_req *q,
 			       "%zu bytes",
 			       q->n);
 	memcpy(&ms, q->p + sizeof(f), sizeof(ms));
-	if ((rc = set_state(s, ms.device_state, e)) < 0)
+	if ((rc = owned_set_state(s, q, ms.device_state, e)) < 0)
 		return rc;
 	memcpy(q->out, q->p, q->n);
 	q->out_len = q->n;
@@ -403,6 +446,8 @@ int vfu_mig_data_read(struct vfu_server *s, struct vfu_req *q, struct err *e)
 			       "bytes",
 			       q->n);
 	memcpy(&d, q->p, sizeof(d));
+	if ((rc = check_owner(s, q, "MIG_DATA_READ", e)) < 0)
+		return rc;
 	if (m->state != VFU_STATE_PRE_COPY && m->state != VFU_STATE_STOP_COPY)
 		return err_set(e, -EINVAL, "MIG_DATA_READ in state %s",
 			       vfu_state_name(m->state));
@@ -488,6 +533,8 @@ int vfu_mig_data_write(struct vfu_server *s, struct vfu_req *q, struct err *e)
 		return err_set(e, -EINVAL,
 			       "MIG_DATA_WRITE: size %u but %zu data bytes",
 			       d.size, q->n - sizeof(d));
+	if ((rc = check_owner(s, q, "MIG_DATA_WRITE", e)) < 0)
+		return rc;
 	if (m->state != VFU_STATE_RESUMING)
 		return err_set(e, -EINVAL, "MIG_DATA_WRITE in state %s",
 			       vfu_state_name(m->state));

@@ -1,9 +1,9 @@
 /*
  * vfio-user server engine: message validation and dispatch, VERSION,
  * device, region and IRQ information, region access, DMA windows and
- * reset (vfio-user.rst; structures from linux/vfio.h). Migration lives in
- * vfu_mig.c. Every length, index and offset from the client is checked
- * here, once, before it is used.
+ * reset (vfio-user.rst; structures from linux/vfio.h), and the sessions
+ * that carry them. Migration lives in vfu_mig.c. Every length, index and
+ * offset from the client is checked here, once, before it is used.
  *
  * Region access: a REGION_READ/WRITE of count bytes is cut into accesses
  * of 4 bytes (config space, BARs, ROM) or 2 bytes (VGA ports), the last
@@ -58,6 +58,7 @@ static void put_out(struct vfu_req *q, const void *p, size_t n)
 
 static int h_version(struct vfu_server *s, struct vfu_req *q, struct err *e)
 {
+	struct vfu_session *ss = q->ss;
 	struct vfu_version v;
 	struct vfu_caps ours;
 	char json[256];
@@ -74,17 +75,17 @@ static int h_version(struct vfu_server *s, struct vfu_req *q, struct err *e)
 			       v.major, v.minor, VFU_VERSION_MAJOR,
 			       VFU_VERSION_MINOR);
 	}
-	if (s->negotiated)
+	if (ss->negotiated)
 		return err_set(e, -EINVAL, "VERSION: already negotiated");
 	if (q->n - sizeof(v) > VFU_MAX_JSON)
 		return err_set(e, -E2BIG,
 			       "VERSION: capabilities over %u "
 			       "bytes",
 			       VFU_MAX_JSON);
-	vfu_caps_defaults(&s->peer);
+	vfu_caps_defaults(&ss->peer);
 	if (q->n > sizeof(v) &&
 	    (rc = vfu_caps_parse((const char *)q->p + sizeof(v),
-				 q->n - sizeof(v), &s->peer, e)) < 0)
+				 q->n - sizeof(v), &ss->peer, e)) < 0)
 		return rc;
 	ours = (struct vfu_caps){.max_msg_fds = VFU_MAX_FDS,
 				 .max_data_xfer_size = VFU_MAX_XFER,
@@ -97,7 +98,7 @@ static int h_version(struct vfu_server *s, struct vfu_req *q, struct err *e)
 	v.minor = VFU_VERSION_MINOR;
 	put_out(q, &v, sizeof(v));
 	put_out(q, json, (size_t)n + 1);
-	s->negotiated = 1;
+	ss->negotiated = 1;
 	return 0;
 }
 
@@ -110,6 +111,7 @@ static int overlaps(const struct vfu_dma *d, uint64_t addr, uint64_t size)
 
 static int h_dma_map(struct vfu_server *s, struct vfu_req *q, struct err *e)
 {
+	struct vfu_session *ss = q->ss;
 	struct vfu_dma_map m;
 	int rc;
 
@@ -129,22 +131,23 @@ static int h_dma_map(struct vfu_server *s, struct vfu_req *q, struct err *e)
 			       (unsigned long long)m.addr,
 			       (unsigned long long)m.size,
 			       (unsigned long long)m.offset);
-	for (unsigned i = 0; i < s->ndma; i++)
-		if (overlaps(&s->dma[i], m.addr, m.size))
+	for (unsigned i = 0; i < ss->ndma; i++)
+		if (overlaps(&ss->dma[i], m.addr, m.size))
 			return err_set(e, -EEXIST,
 				       "DMA_MAP: 0x%llx+0x%llx overlaps a "
 				       "mapped window",
 				       (unsigned long long)m.addr,
 				       (unsigned long long)m.size);
-	if (s->ndma == VFU_MAX_DMA_MAPS)
+	if (ss->ndma == VFU_MAX_DMA_MAPS)
 		return err_set(e, -ENOSPC, "DMA_MAP: %u windows already",
 			       VFU_MAX_DMA_MAPS);
-	s->dma[s->ndma++] = (struct vfu_dma){m.addr, m.size};
+	ss->dma[ss->ndma++] = (struct vfu_dma){m.addr, m.size};
 	return 0;
 }
 
 static int h_dma_unmap(struct vfu_server *s, struct vfu_req *q, struct err *e)
 {
+	struct vfu_session *ss = q->ss;
 	struct vfu_dma_unmap u;
 	int rc;
 
@@ -154,22 +157,22 @@ static int h_dma_unmap(struct vfu_server *s, struct vfu_req *q, struct err *e)
 	if ((rc = need_argsz(q, u.argsz, sizeof(u), e)) < 0)
 		return rc;
 	if (u.flags == VFU_DMA_UNMAP_ALL && !u.addr && !u.size) {
-		s->ndma = 0;
+		ss->ndma = 0;
 	} else if (u.flags) {
 		return err_set(e, -EINVAL, "DMA_UNMAP: unsupported flags 0x%x",
 			       u.flags);
 	} else {
 		unsigned i = 0;
 
-		while (i < s->ndma &&
-		       (s->dma[i].addr != u.addr || s->dma[i].size != u.size))
+		while (i < ss->ndma &&
+		       (ss->dma[i].addr != u.addr || ss->dma[i].size != u.size))
 			i++;
-		if (i == s->ndma)
+		if (i == ss->ndma)
 			return err_set(e, -ENOENT,
 				       "DMA_UNMAP: no window 0x%llx+0x%llx",
 				       (unsigned long long)u.addr,
 				       (unsigned long long)u.size);
-		s->dma[i] = s->dma[--s->ndma];
+		ss->dma[i] = ss->dma[--ss->ndma];
 	}
 	put_out(q, &u, sizeof(u));
 	return 0;
@@ -211,11 +214,12 @@ static uint64_t region_size(const struct vfu_server *s, uint32_t idx)
 
 /* May region idx be handed out as an fd? Only whole and only to a client
  * that accepts fds. */
-static int region_mappable(const struct vfu_server *s, uint32_t idx)
+static int region_mappable(const struct vfu_server *s,
+			   const struct vfu_session *ss, uint32_t idx)
 {
 	return idx < HW_REGION_COUNT && region_size(s, idx) &&
 	       (s->regions[idx].flags & HW_REGION_F_MMAP) &&
-	       s->regions[idx].fd >= 0 && s->peer.max_msg_fds >= 1;
+	       s->regions[idx].fd >= 0 && ss->peer.max_msg_fds >= 1;
 }
 
 static int h_region_info(struct vfu_server *s, struct vfu_req *q, struct err *e)
@@ -234,7 +238,7 @@ static int h_region_info(struct vfu_server *s, struct vfu_req *q, struct err *e)
 	if (in.index >= VFU_PCI_NUM_REGIONS)
 		return err_set(e, -EINVAL, "GET_REGION_INFO: no region %u",
 			       in.index);
-	mappable = region_mappable(s, in.index);
+	mappable = region_mappable(s, q->ss, in.index);
 	memset(&ri, 0, sizeof(ri));
 	ri.index = in.index;
 	ri.size = region_size(s, in.index);
@@ -351,8 +355,9 @@ static int access1(struct vfu_server *s, uint32_t idx, uint64_t off,
 		     : hw_region_read(hw, idx, off, size, val, e);
 }
 
-static int check_access(struct vfu_server *s, const struct vfu_region_rw *rw,
-			const char *what, struct err *e)
+static int check_access(struct vfu_server *s, const struct vfu_session *ss,
+			const struct vfu_region_rw *rw, const char *what,
+			struct err *e)
 {
 	uint64_t size;
 
@@ -373,10 +378,12 @@ static int check_access(struct vfu_server *s, const struct vfu_region_rw *rw,
 			       what, rw->count, (unsigned long long)rw->offset,
 			       rw->region, (unsigned long long)size);
 	if (rw->region != VFU_PCI_CONFIG && !vfu_mig_device_running(s))
-		return err_set(e, -EBUSY,
-			       "%s: region %u while the device is stopped "
-			       "(migration state %s)",
-			       what, rw->region, vfu_state_name(s->mig.state));
+		return err_set(
+			e, -EBUSY,
+			"%s: region %u while the device is stopped "
+			"(migration state %s%s)",
+			what, rw->region, vfu_state_name(s->mig.state),
+			s->mig_owner == ss ? "" : ", another client migrates");
 	if (rw->region != VFU_PCI_VGA)
 		return 0;
 	if (rw->offset >= VFU_VGA_MEM_FIRST)
@@ -432,7 +439,7 @@ static int h_region_read(struct vfu_server *s, struct vfu_req *q, struct err *e)
 	if ((rc = need_exact(q, sizeof(rw), e)) < 0)
 		return rc;
 	memcpy(&rw, q->p, sizeof(rw));
-	if ((rc = check_access(s, &rw, "REGION_READ", e)) < 0)
+	if ((rc = check_access(s, q->ss, &rw, "REGION_READ", e)) < 0)
 		return rc;
 	if ((rc = region_rw(s, &rw, q->out + sizeof(rw), 0, e)) < 0)
 		return rc;
@@ -454,7 +461,7 @@ static int h_region_write(struct vfu_server *s, struct vfu_req *q,
 		return err_set(e, -EINVAL,
 			       "REGION_WRITE: count %u but %zu data bytes",
 			       rw.count, q->n - sizeof(rw));
-	if ((rc = check_access(s, &rw, "REGION_WRITE", e)) < 0)
+	if ((rc = check_access(s, q->ss, &rw, "REGION_WRITE", e)) < 0)
 		return rc;
 	/* The data is copied: the model must not write into the request. */
 	memcpy(q->out + sizeof(rw), q->p + sizeof(rw), rw.count);
@@ -464,14 +471,31 @@ static int h_region_write(struct vfu_server *s, struct vfu_req *q,
 	return 0;
 }
 
+/* Any session may reset the device; a migration in progress, whoever
+ * owns it, is dropped, and the caller is told so for its log. */
 static int h_reset(struct vfu_server *s, struct vfu_req *q, struct err *e)
 {
+	struct vfu_session *owner = s->mig_owner;
+	uint32_t was = s->mig.state;
 	int rc;
 
 	if ((rc = need_exact(q, 0, e)) < 0)
 		return rc;
+	if (owner && owner != q->ss)
+		owner->mig_dropped = 1;
 	vfu_mig_reset(s);
-	return hw_reset(s->hw, e);
+	if ((rc = hw_reset(s->hw, e)) < 0)
+		return rc;
+	q->reset = 1;
+	if (!owner)
+		err_set(e, 0, "device reset");
+	else
+		err_set(e, 0,
+			"device reset; %s migration (in state %s) was "
+			"dropped",
+			owner == q->ss ? "its" : "another client's",
+			vfu_state_name(was));
+	return 0;
 }
 
 static int h_unsupported(struct vfu_server *s, struct vfu_req *q, struct err *e)
@@ -531,7 +555,7 @@ static int dispatch(struct vfu_server *s, struct vfu_req *q, int truncated,
 		return err_set(e, -EINVAL, "%s: %s%u fds (at most %u)",
 			       vfu_cmd_name(cmd), truncated ? "over " : "",
 			       q->nfds, commands[cmd].max_fds);
-	if (!s->negotiated && cmd != VFU_CMD_VERSION)
+	if (!q->ss->negotiated && cmd != VFU_CMD_VERSION)
 		return err_set(e, -EINVAL, "%s before VERSION",
 			       vfu_cmd_name(cmd));
 	return commands[cmd].fn(s, q, e);
@@ -543,11 +567,12 @@ static void close_fds(const int *fds, unsigned n)
 		close(fds[i]);
 }
 
-int vfu_server_handle(struct vfu_server *s, const uint8_t *msg, size_t len,
-		      const int *fds, unsigned nfds, int fds_truncated,
-		      struct vfu_reply *r, struct err *e)
+int vfu_session_handle(struct vfu_session *ss, const uint8_t *msg, size_t len,
+		       const int *fds, unsigned nfds, int fds_truncated,
+		       struct vfu_reply *r, struct err *e)
 {
-	struct vfu_req q = {.fd_out = -1};
+	struct vfu_server *s = ss->srv;
+	struct vfu_req q = {.ss = ss, .fd_out = -1};
 	struct vfu_hdr h;
 	int rc;
 
@@ -575,6 +600,7 @@ int vfu_server_handle(struct vfu_server *s, const uint8_t *msg, size_t len,
 	if (q.fatal)
 		return rc < 0 ? rc : -EPROTO;
 	r->errno_ = rc < 0 ? -rc : 0;
+	r->reset = q.reset;
 	if (q.h.flags & VFU_F_NO_REPLY)
 		return 0;
 	if (rc < 0)
@@ -608,6 +634,56 @@ static int load_regions(struct vfu_server *s, struct err *e)
 	return 0;
 }
 
+int vfu_session_create(struct vfu_server *s, struct vfu_session **out,
+		       struct err *e)
+{
+	struct vfu_session *ss = calloc(1, sizeof(*ss));
+
+	if (ss)
+		ss->dma = calloc(VFU_MAX_DMA_MAPS, sizeof(*ss->dma));
+	if (!ss || !ss->dma) {
+		free(ss);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	ss->srv = s;
+	vfu_caps_defaults(&ss->peer);
+	*out = ss;
+	return 0;
+}
+
+/* Back to a fresh session; the migration it owns is dropped. */
+static void session_end(struct vfu_session *ss)
+{
+	ss->negotiated = 0;
+	ss->ndma = 0;
+	ss->mig_dropped = 0;
+	vfu_caps_defaults(&ss->peer);
+	if (ss->srv->mig_owner == ss)
+		vfu_mig_reset(ss->srv);
+}
+
+void vfu_session_destroy(struct vfu_session *ss)
+{
+	if (!ss)
+		return;
+	session_end(ss);
+	free(ss->dma);
+	free(ss);
+}
+
+int vfu_session_owns_mig(const struct vfu_session *ss)
+{
+	return ss->srv->mig_owner == ss;
+}
+
+int vfu_session_held(const struct vfu_session *ss)
+{
+	const struct vfu_server *s = ss->srv;
+
+	return ss->negotiated && s->mig_owner && s->mig_owner != ss &&
+	       !vfu_mig_device_running(s);
+}
+
 int vfu_server_create(struct hw *hw, struct vfu_server **out, struct err *e)
 {
 	struct vfu_server *s = calloc(1, sizeof(*s));
@@ -618,19 +694,18 @@ int vfu_server_create(struct hw *hw, struct vfu_server **out, struct err *e)
 	s->hw = hw;
 	s->reply = malloc(VFU_MAX_MSG);
 	s->rxbuf = malloc(VFU_MAX_MSG);
-	s->dma = calloc(VFU_MAX_DMA_MAPS, sizeof(*s->dma));
-	if (!s->reply || !s->rxbuf || !s->dma) {
+	if (!s->reply || !s->rxbuf) {
 		vfu_server_destroy(s);
 		return err_set(e, -ENOMEM, "out of memory");
 	}
-	if ((rc = load_regions(s, e)) < 0) {
+	if ((rc = vfu_session_create(s, &s->own, e)) < 0 ||
+	    (rc = load_regions(s, e)) < 0) {
 		vfu_server_destroy(s);
 		return rc;
 	}
 	/* Without a save/restore driver the device serves, but does not
 	 * offer migration. */
 	s->chip = chip_probe(hw, &s->id, NULL);
-	vfu_caps_defaults(&s->peer);
 	vfu_mig_init(s);
 	*out = s;
 	return 0;
@@ -638,20 +713,17 @@ int vfu_server_create(struct hw *hw, struct vfu_server **out, struct err *e)
 
 void vfu_server_end_session(struct vfu_server *s)
 {
-	s->negotiated = 0;
-	s->ndma = 0;
-	vfu_caps_defaults(&s->peer);
-	vfu_mig_reset(s);
+	session_end(s->own);
 }
 
 void vfu_server_destroy(struct vfu_server *s)
 {
 	if (!s)
 		return;
+	vfu_session_destroy(s->own);
 	vfu_mig_reset(s);
 	free(s->reply);
 	free(s->rxbuf);
-	free(s->dma);
 	free(s);
 }
 
@@ -660,17 +732,17 @@ uint32_t vfu_server_mig_state(const struct vfu_server *s)
 	return s->mig.state;
 }
 
-int vfu_server_serve_one(struct vfu_server *s, int sock, int wait_ms,
-			 struct err *e)
+int vfu_session_serve_one(struct vfu_session *ss, int sock, int wait_ms,
+			  struct err *e)
 {
-	struct vfu_sock_msg m = {.buf = s->rxbuf, .cap = VFU_MAX_MSG};
+	struct vfu_sock_msg m = {.buf = ss->srv->rxbuf, .cap = VFU_MAX_MSG};
 	struct vfu_reply r;
 	int rc = vfu_sock_recv(sock, &m, wait_ms, e);
 
 	if (rc < 0)
 		return rc;
-	rc = vfu_server_handle(s, m.buf, m.len, m.fds, m.nfds, m.fds_truncated,
-			       &r, e);
+	rc = vfu_session_handle(ss, m.buf, m.len, m.fds, m.nfds,
+				m.fds_truncated, &r, e);
 	if (rc < 0)
 		return rc;
 	if (r.len) {
@@ -682,5 +754,19 @@ int vfu_server_serve_one(struct vfu_server *s, int sock, int wait_ms,
 			return rc;
 		}
 	}
-	return r.errno_ ? 1 : 0;
+	return r.errno_ ? 1 : r.reset ? 2 : 0;
+}
+
+int vfu_server_handle(struct vfu_server *s, const uint8_t *msg, size_t len,
+		      const int *fds, unsigned nfds, int fds_truncated,
+		      struct vfu_reply *r, struct err *e)
+{
+	return vfu_session_handle(s->own, msg, len, fds, nfds, fds_truncated, r,
+				  e);
+}
+
+int vfu_server_serve_one(struct vfu_server *s, int sock, int wait_ms,
+			 struct err *e)
+{
+	return vfu_session_serve_one(s->own, sock, wait_ms, e);
 }

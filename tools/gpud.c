@@ -7,14 +7,15 @@
  *
  * The socket is created mode 0600 in a private directory (made 0700 when
  * missing; a directory others may write to is refused; a stale socket is
- * removed only when nothing listens on it; gpud_sock.c). One client at a
- * time, the next after a disconnect; the device and its state live here,
- * not in the connection. --input-socket: a second socket, made the same
- * way, on which the VNC viewers' keyboard and pointer events go to one
- * client, the vkernel's input driver (gpud_input.c). One poll loop: the
- * listening socket or the client, the input socket and its client, the
- * display ticks, SIGINT/SIGTERM (the sockets are removed on the way out).
- * One log line per connection and per error, on stderr.
+ * removed only when nothing listens on it; gpud_sock.c). Up to 8 clients
+ * at once, one message at a time (gpud_clients.c); the device and its
+ * state live here, not in the connections. --input-socket: a second
+ * socket, made the same way, on which the VNC viewers' keyboard and
+ * pointer events go to one client, the vkernel's input driver
+ * (gpud_input.c). One poll loop: the listening socket and the clients,
+ * the input socket and its client, the display ticks, SIGINT/SIGTERM (the
+ * sockets are removed on the way out). One log line per connection and
+ * per error, on stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,14 +33,14 @@
 #include "gpud.h"
 #include "lib/vfio_user.h"
 
-/* Display frames wait until the client has been quiet this long. */
+/* Display frames wait until the clients have been quiet this long. */
 #define QUIET_MS 10
 
 static const char usage_text[] =
 	"usage: gpud --device DEV --socket PATH [--vnc PORT] [--vnc-addr ADDR]"
 	"\n            [--input-socket PATH] [--foreground]\n"
-	"Serve a graphics device over vfio-user on a UNIX socket, one client "
-	"at a\ntime.\n"
+	"Serve a graphics device over vfio-user on a UNIX socket, to up to 8 "
+	"clients\nat once.\n"
 	"  -d, --device DEV     sim (the stdvga model, 16 MiB VRAM), "
 	"sim:vram=MB, or\n"
 	"                       pci:DDDD:BB:DD.F (real hardware through "
@@ -72,9 +73,7 @@ struct gpud {
 	struct gpud_display *display;
 	struct gpud_input *input;
 	struct gpud_sock sock;
-	int conn;
-	unsigned long msgs, errors;
-	long long last_msg_ms;
+	struct gpud_clients *clients;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -138,62 +137,9 @@ static int parse_args(struct gpud *g, int argc, char **argv)
 	return -1;
 }
 
-/* ---- Connections ---- */
+/* ---- The loop ---- */
 
-static void accept_client(struct gpud *g)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	int c = accept4(g->sock.fd, NULL, NULL, SOCK_CLOEXEC);
-
-	if (c < 0) {
-		if (errno != EINTR && errno != EAGAIN)
-			fprintf(stderr, "gpud: accept: %s\n", strerror(errno));
-		return;
-	}
-	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-		cred = (struct ucred){0, 0, 0};
-	fprintf(stderr, "gpud: client connected (pid %d, uid %u)\n",
-		(int)cred.pid, (unsigned)cred.uid);
-	g->conn = c;
-	g->msgs = g->errors = 0;
-}
-
-static void drop_client(struct gpud *g, const char *why)
-{
-	uint32_t st = vfu_server_mig_state(g->srv);
-
-	fprintf(stderr,
-		"gpud: client disconnected%s%s after %lu messages, %lu "
-		"errors%s%s\n",
-		why ? ": " : "", why ? why : "", g->msgs, g->errors,
-		st == VFU_STATE_RUNNING ? "" : "; migration dropped in state ",
-		st == VFU_STATE_RUNNING ? "" : vfu_state_name(st));
-	close(g->conn);
-	g->conn = -1;
-	vfu_server_end_session(g->srv);
-}
-
-static void serve_client(struct gpud *g)
-{
-	struct err e = {{0}};
-	int rc = vfu_server_serve_one(g->srv, g->conn, 0, &e);
-
-	g->last_msg_ms = gpud_now_ms();
-	if (rc == -ECONNRESET) {
-		drop_client(g, NULL);
-	} else if (rc < 0 && rc != -EINTR && rc != -ETIMEDOUT) {
-		drop_client(g, e.msg);
-	} else if (rc >= 0) {
-		g->msgs++;
-		if (rc == 1) {
-			g->errors++;
-			fprintf(stderr, "gpud: %s\n", e.msg);
-		}
-	}
-}
-
-/* Publish a frame if one is due, only between messages of a quiet client
+/* Publish a frame if one is due, only between messages of quiet clients
  * and with the device running; returns the ms to wait before the next
  * step (-1: no display). */
 static int display_step(struct gpud *g, long long now)
@@ -206,7 +152,7 @@ static int display_step(struct gpud *g, long long now)
 	if (st != VFU_STATE_RUNNING && st != VFU_STATE_PRE_COPY)
 		return 100;
 	due = gpud_display_due_ms(g->display, now);
-	quiet = g->conn < 0 ? 0 : (int)(g->last_msg_ms + QUIET_MS - now);
+	quiet = gpud_clients_quiet_in(g->clients, now, QUIET_MS);
 	if (quiet > due)
 		due = quiet;
 	if (due > 0)
@@ -218,13 +164,13 @@ static int display_step(struct gpud *g, long long now)
 static void run(struct gpud *g, const sigset_t *waitmask)
 {
 	while (!stop_signal) {
-		struct pollfd p[1 + GPUD_INPUT_POLLFDS] = {
-			{.fd = g->conn >= 0 ? g->conn : g->sock.fd,
-			 .events = POLLIN}};
-		int n = g->input ? gpud_input_pollfds(g->input, p + 1) : 0;
-		int wait = display_step(g, gpud_now_ms());
+		struct pollfd p[GPUD_CLIENT_POLLFDS + GPUD_INPUT_POLLFDS];
+		long long now = gpud_now_ms();
+		int wait = display_step(g, now);
+		int nc = gpud_clients_pollfds(g->clients, p, now, &wait);
+		int n = g->input ? gpud_input_pollfds(g->input, p + nc) : 0;
 		struct timespec ts = {wait / 1000, (wait % 1000) * 1000000L};
-		int r = ppoll(p, 1 + (nfds_t)n, wait < 0 ? NULL : &ts,
+		int r = ppoll(p, (nfds_t)(nc + n), wait < 0 ? NULL : &ts,
 			      waitmask);
 
 		if (r < 0 && errno != EINTR) {
@@ -234,13 +180,8 @@ static void run(struct gpud *g, const sigset_t *waitmask)
 		if (r <= 0 || stop_signal)
 			continue;
 		if (n)
-			gpud_input_ready(g->input, p + 1, n);
-		if (!p[0].revents)
-			continue;
-		if (g->conn >= 0)
-			serve_client(g);
-		else
-			accept_client(g);
+			gpud_input_ready(g->input, p + nc, n);
+		gpud_clients_ready(g->clients, p, nc);
 	}
 }
 
@@ -254,7 +195,8 @@ static int start(struct gpud *g, struct err *e)
 
 	if ((rc = backend_open(g->device, &g->hw, e)) < 0 ||
 	    (rc = vfu_server_create(g->hw, &g->srv, e)) < 0 ||
-	    (rc = gpud_sock_listen(&g->sock, g->path, e)) < 0)
+	    (rc = gpud_sock_listen(&g->sock, g->path, e)) < 0 ||
+	    (rc = gpud_clients_open(g->srv, g->sock.fd, &g->clients, e)) < 0)
 		return rc;
 	if (g->input_path &&
 	    (rc = gpud_input_open(g->input_path, &g->input, e)) < 0)
@@ -289,8 +231,7 @@ static int start_display(struct gpud *g, struct err *e)
 
 static void shutdown_all(struct gpud *g)
 {
-	if (g->conn >= 0)
-		close(g->conn);
+	gpud_clients_close(g->clients);
 	gpud_sock_close(&g->sock);
 	/* The display's thread sends input: it stops first. */
 	gpud_display_stop(g->display);
@@ -340,7 +281,7 @@ static void setup_signals(sigset_t *waitmask)
 
 int main(int argc, char **argv)
 {
-	struct gpud g = {.sock.fd = -1, .conn = -1, .vnc_port = -1};
+	struct gpud g = {.sock.fd = -1, .vnc_port = -1};
 	struct err e = {{0}};
 	sigset_t waitmask;
 	int rc = parse_args(&g, argc, argv);

@@ -61,6 +61,31 @@ int gpud_input_pollfds(struct gpud_input *in, struct pollfd *p);
 void gpud_input_ready(struct gpud_input *in, const struct pollfd *p, int n);
 void gpud_input_send(void *opaque, const struct vnc_input_ev *ev, size_t n);
 
+/*
+ * The vfio-user clients on --socket (gpud_clients.c): up to
+ * GPUD_MAX_CLIENTS at once, each a session of srv, listen_fd their
+ * listening socket. The main loop polls the fds gpud_clients_pollfds gives
+ * (at most GPUD_CLIENT_POLLFDS; it may shorten *wait_ms, -1: none) and
+ * passes them back to gpud_clients_ready, which handles one message per
+ * ready client. gpud_clients_close ends every session; call it before
+ * vfu_server_destroy.
+ */
+#define GPUD_MAX_CLIENTS    8
+#define GPUD_CLIENT_POLLFDS (1 + GPUD_MAX_CLIENTS)
+struct gpud_clients;
+struct vfu_server;
+
+int gpud_clients_open(struct vfu_server *srv, int listen_fd,
+		      struct gpud_clients **out, struct err *e);
+void gpud_clients_close(struct gpud_clients *cl);
+int gpud_clients_pollfds(struct gpud_clients *cl, struct pollfd *p,
+			 long long now, int *wait_ms);
+void gpud_clients_ready(struct gpud_clients *cl, const struct pollfd *p, int n);
+/* Milliseconds until every client has been quiet for quiet_ms (0: now,
+ * or no client). */
+int gpud_clients_quiet_in(const struct gpud_clients *cl, long long now,
+			  int quiet_ms);
+
 /* Monotonic milliseconds. */
 long long gpud_now_ms(void);
 

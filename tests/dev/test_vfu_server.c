@@ -3,8 +3,9 @@
  * dev/vfu_mig.c) driven directly with message bytes, no sockets: every
  * command, the malformed cases (short or inconsistent header, unknown
  * command, bad indices, offset+size overflow and range, fd counts, argsz),
- * the migration state machine with its data stream, and the promise that
- * a refused resume leaves the device untouched.
+ * the migration state machine with its data stream, the promise that
+ * a refused resume leaves the device untouched, and several sessions on
+ * one device (independent negotiation, one migration at a time).
  */
 #include <check.h>
 #include <errno.h>
@@ -30,12 +31,16 @@
 static struct hw *hw;
 static struct vfu_server *srv;
 static uint16_t next_id;
+/* The session messages go to; NULL: the server's own (vfu_server_handle). */
+static struct vfu_session *cur;
 
 /* The reply of the last message: header and payload. */
 static struct vfu_hdr rh;
 static uint8_t rp[VFU_MAX_MSG];
 static size_t rn;
 static int rfd;
+static int rreset; /* the last message reset the device */
+static char rnote[sizeof(((struct err *)0)->msg)]; /* its e.msg */
 
 static void setup(void)
 {
@@ -58,10 +63,15 @@ static int raw(const void *msg, size_t len, const int *fds, unsigned nfds,
 {
 	struct vfu_reply r;
 	struct err e = {{0}};
-	int rc = vfu_server_handle(srv, msg, len, fds, nfds, truncated, &r, &e);
+	int rc = cur ? vfu_session_handle(cur, msg, len, fds, nfds, truncated,
+					  &r, &e)
+		     : vfu_server_handle(srv, msg, len, fds, nfds, truncated,
+					 &r, &e);
 
 	rn = 0;
 	rfd = -1;
+	rreset = rc == 0 && r.reset;
+	memcpy(rnote, e.msg, sizeof(rnote));
 	memset(&rh, 0, sizeof(rh));
 	if (rc < 0)
 		return FATAL;
@@ -1327,15 +1337,189 @@ START_TEST(corrupt_pre_copy_stream_is_refused_untouched)
 }
 END_TEST
 
+/* ---- Several sessions ---- */
+
+static struct vfu_session *sa, *sb;
+
+static void setup_sessions(void)
+{
+	struct err e = {{0}};
+
+	setup();
+	ck_assert_msg(vfu_session_create(srv, &sa, &e) == 0, "%s", e.msg);
+	ck_assert_msg(vfu_session_create(srv, &sb, &e) == 0, "%s", e.msg);
+	cur = sa;
+}
+
+static void teardown_sessions(void)
+{
+	cur = NULL;
+	vfu_session_destroy(sa);
+	vfu_session_destroy(sb);
+	teardown();
+}
+
+START_TEST(sessions_negotiate_independently)
+{
+	struct vfu_device_info d = {.argsz = sizeof(d)};
+	struct vfu_region_info ri;
+
+	cur = sa;
+	negotiate();
+	ck_assert_int_eq(dma_map(0x100000, 0x1000, NULL), 0);
+	cur = sb;
+	ck_assert_int_eq(msg(VFU_CMD_DEVICE_GET_INFO, &d, sizeof(d)), EINVAL);
+	ck_assert_int_eq(version_caps("{\"capabilities\":{\"max_msg_fds\":0}}"),
+			 0);
+	ck_assert_int_eq(region_info(0, 256, &ri), 0);
+	ck_assert_int_eq(rfd, -1); /* B takes no fds */
+	ck_assert_int_eq(dma_map(0x100000, 0x1000, NULL), 0); /* B's own */
+	ck_assert_int_eq(dma_unmap(0, 0x100000, 0x1000), 0);
+	ck_assert_int_eq(dma_unmap(0, 0x100000, 0x1000), ENOENT);
+	cur = sa;
+	ck_assert_int_eq(version_caps(NULL), EINVAL); /* already done */
+	ck_assert_int_eq(region_info(0, 256, &ri), 0);
+	ck_assert_int_ge(rfd, 0); /* A takes fds */
+	ck_assert_int_eq(dma_map(0x100000, 0x1000, NULL), EEXIST);
+	vfu_session_destroy(sa);
+	sa = NULL;
+	cur = sb;
+	ck_assert_int_eq(msg(VFU_CMD_DEVICE_GET_INFO, &d, sizeof(d)), 0);
+	wr_val(VFU_PCI_CONFIG, 4, 3, 2); /* both reach the one device */
+	cur = NULL;
+	negotiate();
+	ck_assert_uint_eq(rd_val(VFU_PCI_CONFIG, 4, 2), 3);
+}
+END_TEST
+
+START_TEST(second_session_cannot_move_a_migration_in_progress)
+{
+	struct mig_buf b = {0};
+	struct gs_state want, got;
+	struct err e = {{0}};
+	uint8_t byte = 0;
+
+	program(hw);
+	th_save(hw, &want);
+	cur = sb;
+	negotiate();
+	cur = sa;
+	negotiate();
+	ck_assert_int_eq(set_state(VFU_STATE_STOP_COPY), 0);
+	ck_assert_int_eq(data_read(1000), 0);
+	ck_assert(mig_buf_reserve(&b, 1000, NULL) == 0);
+	memcpy(b.p, rp + sizeof(struct vfu_mig_data), 1000);
+	b.len = 1000;
+	ck_assert(vfu_session_owns_mig(sa) && !vfu_session_held(sa));
+	ck_assert(!vfu_session_owns_mig(sb) && vfu_session_held(sb));
+	cur = sb;
+	ck_assert_uint_eq(get_state(),
+			  VFU_STATE_STOP_COPY); /* reads are fine */
+	ck_assert_int_eq(set_state(VFU_STATE_RUNNING), EBUSY);
+	ck_assert_msg(strstr(rnote, "another client's migration"), "%s", rnote);
+	ck_assert_int_eq(set_state(VFU_STATE_RESUMING), EBUSY);
+	ck_assert_int_eq(data_read(1000), EBUSY);
+	ck_assert_int_eq(data_write(&byte, 1), EBUSY);
+	ck_assert_int_eq(rd(2, 0x500, 2), EBUSY); /* the device is stopped */
+	ck_assert_msg(strstr(rnote, "another client migrates"), "%s", rnote);
+	ck_assert_int_eq(rd(VFU_PCI_CONFIG, 0, 4), 0);
+	cur = sa; /* A's stream went on where it was */
+	read_all(&b);
+	ck_assert_msg(snap_decode(b.p, b.len, &got, &e) == 0, "%s", e.msg);
+	th_assert_states_equal(&want, &got);
+	ck_assert_int_eq(set_state(VFU_STATE_RUNNING), 0);
+	ck_assert(!vfu_session_owns_mig(sa) && !vfu_session_held(sb));
+	cur = sb; /* now B may migrate, and A may not */
+	ck_assert_int_eq(set_state(VFU_STATE_PRE_COPY), 0);
+	cur = sa;
+	ck_assert(!vfu_session_held(sa)); /* PRE_COPY: the device runs */
+	ck_assert_uint_eq(rd_val(2, 0x502, 2), 1024);
+	ck_assert_int_eq(set_state(VFU_STATE_STOP_COPY), EBUSY);
+	cur = sb;
+	ck_assert_uint_eq(get_state(), VFU_STATE_PRE_COPY);
+	ck_assert_int_eq(set_state(VFU_STATE_RUNNING), 0);
+	gs_state_free(&want);
+	gs_state_free(&got);
+	mig_buf_free(&b);
+}
+END_TEST
+
+START_TEST(session_ending_mid_migration_resets_to_running)
+{
+	struct gs_state before;
+
+	program(hw);
+	th_save(hw, &before);
+	cur = sb;
+	negotiate();
+	cur = sa;
+	negotiate();
+	ck_assert_int_eq(set_state(VFU_STATE_STOP_COPY), 0);
+	ck_assert_int_eq(data_read(1000), 0);
+	vfu_session_destroy(sb); /* not the owner: nothing changes */
+	sb = NULL;
+	ck_assert_uint_eq(vfu_server_mig_state(srv), VFU_STATE_STOP_COPY);
+	ck_assert_int_eq(vfu_session_create(srv, &sb, NULL), 0);
+	cur = sb;
+	negotiate();
+	vfu_session_destroy(sa); /* the owner */
+	sa = NULL;
+	ck_assert_uint_eq(vfu_server_mig_state(srv), VFU_STATE_RUNNING);
+	ck_assert(!vfu_session_held(sb));
+	assert_untouched(&before);
+	ck_assert_int_eq(set_state(VFU_STATE_RESUMING), 0); /* B's turn */
+	ck_assert(vfu_session_owns_mig(sb));
+	ck_assert_int_eq(set_state(VFU_STATE_RUNNING), 0);
+	assert_untouched(&before);
+	ck_assert_uint_eq(rd_val(2, 0x502, 2), 1024);
+	gs_state_free(&before);
+}
+END_TEST
+
+START_TEST(reset_from_another_session_drops_the_migration)
+{
+	negotiate();
+	cur = sb;
+	negotiate();
+	ck_assert_int_eq(msg(VFU_CMD_DEVICE_RESET, NULL, 0), 0);
+	ck_assert(rreset);
+	ck_assert_str_eq(rnote, "device reset");
+	cur = sa;
+	ck_assert_int_eq(set_state(VFU_STATE_PRE_COPY), 0);
+	ck_assert_int_eq(data_read(4096), 0);
+	cur = sb;
+	ck_assert_int_eq(msg(VFU_CMD_DEVICE_RESET, NULL, 0), 0);
+	ck_assert(rreset);
+	ck_assert_msg(strstr(rnote, "another client's migration (in state "
+				    "PRE_COPY) was dropped"),
+		      "%s", rnote);
+	ck_assert_uint_eq(get_state(), VFU_STATE_RUNNING);
+	cur = sa; /* A is told, instead of starting a new stream unawares */
+	ck_assert_int_eq(data_read(4096), EINVAL);
+	ck_assert_int_eq(set_state(VFU_STATE_STOP_COPY), ECANCELED);
+	ck_assert_uint_eq(get_state(), VFU_STATE_RUNNING);
+	ck_assert_int_eq(set_state(VFU_STATE_RUNNING), 0);
+	ck_assert_int_eq(set_state(VFU_STATE_STOP_COPY), 0);
+	ck_assert_int_eq(msg(VFU_CMD_DEVICE_RESET, NULL, 0), 0);
+	ck_assert_msg(strstr(rnote, "its migration (in state STOP_COPY)"), "%s",
+		      rnote);
+	ck_assert_int_eq(set_state(VFU_STATE_STOP), 0); /* not flagged */
+	ck_assert_int_eq(set_state(VFU_STATE_RUNNING), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("vfu_server");
 	TCase *p = tcase_create("protocol");
 	TCase *m = tcase_create("migration");
+	TCase *ss = tcase_create("sessions");
 
 	tcase_add_checked_fixture(p, setup, teardown);
 	tcase_add_checked_fixture(m, setup, teardown);
 	tcase_set_timeout(m, 30);
+	tcase_add_checked_fixture(ss, setup_sessions, teardown_sessions);
+	tcase_set_timeout(ss, 30);
 	tcase_add_test(p, short_header_and_bad_size_end_the_connection);
 	tcase_add_test(p, commands_before_version_are_refused);
 	tcase_add_test(p, version_negotiates_protocol_0_0_and_our_limits);
@@ -1380,6 +1564,11 @@ static Suite *suite(void)
 	tcase_add_test(m, corrupt_pre_copy_stream_is_refused_untouched);
 	suite_add_tcase(s, p);
 	suite_add_tcase(s, m);
+	tcase_add_test(ss, sessions_negotiate_independently);
+	tcase_add_test(ss, second_session_cannot_move_a_migration_in_progress);
+	tcase_add_test(ss, session_ending_mid_migration_resets_to_running);
+	tcase_add_test(ss, reset_from_another_session_drops_the_migration);
+	suite_add_tcase(s, ss);
 	return s;
 }
 

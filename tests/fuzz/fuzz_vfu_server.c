@@ -3,14 +3,17 @@
  * dev/vfu_mig.c) on a 1 MiB stdvga model. An input is a sequence of
  * frames: one control byte (bits 0-1: fds to pass, from 0 to 3 eventfds;
  * bit 2: say more fds were sent than arrived; bit 3: end the session
- * first, as a disconnect), then a message whose length is its header's
- * size field (or the rest of the input when that does not fit, which the
- * engine must reject). Every reply must be well formed, every fd handed in
- * must be closed by the engine, and nothing may crash or leak.
+ * first, as a disconnect; bit 4: the message comes from a second client,
+ * another session on the same device), then a message whose length is
+ * its header's size field (or the rest of the input when that does not
+ * fit, which the engine must reject). Every reply must be well formed,
+ * every fd handed in must be closed by the engine, and nothing may crash
+ * or leak.
  *
  * With FUZZ_SEED_DIR=DIR set, LLVMFuzzerInitialize writes seed inputs
  * there: negotiation and every query, register traffic, DMA and IRQ
- * commands, and whole migrations (stop-and-copy, pre-copy, resuming).
+ * commands, whole migrations (stop-and-copy, pre-copy, resuming), and two
+ * clients contending for one migration.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -29,6 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct hw *hw;
 static struct vfu_server *srv;
+static struct vfu_session *other; /* the second client (control bit 4) */
 static uint8_t *vram;
 static uint64_t vram_size;
 
@@ -50,18 +54,43 @@ static void check_reply(const struct vfu_reply *r)
 		abort();
 }
 
+/* The client of session (0: the server's own, else the second) leaves. */
+static void end_session(int second)
+{
+	struct err e;
+
+	if (!second) {
+		vfu_server_end_session(srv);
+		return;
+	}
+	vfu_session_destroy(other);
+	if (vfu_session_create(srv, &other, &e))
+		abort();
+}
+
+static int handle(int second, const uint8_t *msg, size_t len, const int *fds,
+		  unsigned nfds, int truncated, struct vfu_reply *r)
+{
+	struct err e;
+
+	if (second)
+		return vfu_session_handle(other, msg, len, fds, nfds, truncated,
+					  r, &e);
+	return vfu_server_handle(srv, msg, len, fds, nfds, truncated, r, &e);
+}
+
 /* One frame at data; returns the bytes it took. */
 static size_t frame(const uint8_t *data, size_t size)
 {
 	unsigned nfds = data[0] & 3;
+	int second = data[0] & 16;
 	int fds[3];
 	size_t len = size - 1;
 	struct vfu_reply r;
 	struct vfu_hdr h;
-	struct err e;
 
 	if (data[0] & 8)
-		vfu_server_end_session(srv);
+		end_session(second);
 	if (len >= sizeof(h)) {
 		memcpy(&h, data + 1, sizeof(h));
 		if (h.size >= sizeof(h) && h.size <= len)
@@ -69,11 +98,15 @@ static size_t frame(const uint8_t *data, size_t size)
 	}
 	for (unsigned i = 0; i < nfds; i++)
 		fds[i] = eventfd(0, EFD_CLOEXEC);
-	if (vfu_server_handle(srv, data + 1, len, fds, nfds, data[0] & 4, &r,
-			      &e) < 0)
-		vfu_server_end_session(srv);
+	if (handle(second, data + 1, len, fds, nfds, data[0] & 4, &r) < 0)
+		end_session(second);
 	else
 		check_reply(&r);
+	/* An owner is never held; RUNNING has no owner. */
+	if (vfu_session_owns_mig(other) &&
+	    (vfu_session_held(other) ||
+	     vfu_server_mig_state(srv) == VFU_STATE_RUNNING))
+		abort();
 	for (unsigned i = 0; i < nfds; i++)
 		if (fds[i] >= 0 && fcntl(fds[i], F_GETFD) != -1)
 			abort(); /* the engine must close what it gets */
@@ -85,7 +118,8 @@ static void setup(void)
 	struct stdvga_config cfg = {.vram_mb = 1};
 	struct err e;
 
-	if (stdvga_create(&cfg, &hw, &e) || vfu_server_create(hw, &srv, &e))
+	if (stdvga_create(&cfg, &hw, &e) || vfu_server_create(hw, &srv, &e) ||
+	    vfu_session_create(srv, &other, &e))
 		abort();
 	vram = hw_region_map(hw, HW_REGION_BAR0, &vram_size, &e);
 	if (!vram)
@@ -98,7 +132,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Each input starts from the same device: no session, power-on
 	 * registers, zero VRAM. */
-	vfu_server_end_session(srv);
+	end_session(1);
+	end_session(0);
 	hw_reset(hw, &e);
 	memset(vram, 0, vram_size);
 	while (size) {
@@ -140,27 +175,33 @@ static void cmd(struct seed *s, uint8_t ctl, uint16_t c, const void *a,
 			    .size = (uint32_t)(sizeof(h) + alen + blen)};
 	size_t start = s->len;
 	struct vfu_reply dummy;
-	struct err e;
 
+	if (ctl & 8)
+		end_session(ctl & 16);
 	put(s, &ctl, 1);
 	put(s, &h, sizeof(h));
 	if (alen)
 		put(s, a, alen);
 	if (blen)
 		put(s, b, blen);
-	vfu_server_handle(srv, s->p + start + 1, h.size, NULL, 0, 0,
-			  r ? r : &dummy, &e);
+	handle(ctl & 16, s->p + start + 1, h.size, NULL, 0, 0, r ? r : &dummy);
 }
 
-static void version(struct seed *s)
+/* Negotiate on a fresh session: ctl 0 the own one, 16 the second. */
+static void version_on(struct seed *s, uint8_t ctl)
 {
 	static const char caps[] = "{\"capabilities\":{\"max_msg_fds\":8,"
 				   "\"max_data_xfer_size\":1048576,"
 				   "\"migration\":{\"pgsize\":4096}}}";
 	struct vfu_version v = {0, 0};
 
-	vfu_server_end_session(srv);
-	cmd(s, 0, VFU_CMD_VERSION, &v, sizeof(v), caps, sizeof(caps), NULL);
+	cmd(s, ctl | 8, VFU_CMD_VERSION, &v, sizeof(v), caps, sizeof(caps),
+	    NULL);
+}
+
+static void version(struct seed *s)
+{
+	version_on(s, 0);
 }
 
 static void rw(struct seed *s, int write, uint32_t region, uint64_t off,
@@ -172,14 +213,19 @@ static void rw(struct seed *s, int write, uint32_t region, uint64_t off,
 	    sizeof(q), &val, write ? count : 0, NULL);
 }
 
-static void set_state(struct seed *s, uint32_t st)
+static void set_state_on(struct seed *s, uint8_t ctl, uint32_t st)
 {
 	struct {
 		struct vfu_feature f;
 		struct vfu_mig_state m;
 	} q = {{16, VFU_FEATURE_SET | VFU_FEATURE_MIG_DEVICE_STATE}, {st, -1}};
 
-	cmd(s, 0, VFU_CMD_DEVICE_FEATURE, &q, sizeof(q), NULL, 0, NULL);
+	cmd(s, ctl, VFU_CMD_DEVICE_FEATURE, &q, sizeof(q), NULL, 0, NULL);
+}
+
+static void set_state(struct seed *s, uint32_t st)
+{
+	set_state_on(s, 0, st);
 }
 
 /* Read migration data until a short read; collect it in out. */
@@ -292,6 +338,32 @@ static void seed_migration(struct seed *s, int precopy)
 	mig_buf_free(&data);
 }
 
+/* Two clients: the second reads the state, is refused the migration and
+ * its data, then resets the device, dropping the first one's. */
+static void seed_two_clients(struct seed *s)
+{
+	struct vfu_feature f = {16,
+				VFU_FEATURE_GET | VFU_FEATURE_MIG_DEVICE_STATE};
+	struct vfu_mig_data d = {8 + 4096, 4096};
+	struct vfu_region_rw q = {0x500, 2, 2};
+
+	version_on(s, 0);
+	version_on(s, 16);
+	rw(s, 1, 2, 0x502, 2, 640);
+	set_state(s, VFU_STATE_PRE_COPY);
+	cmd(s, 0, VFU_CMD_MIG_DATA_READ, &d, sizeof(d), NULL, 0, NULL);
+	cmd(s, 16, VFU_CMD_DEVICE_FEATURE, &f, sizeof(f), NULL, 0, NULL);
+	set_state_on(s, 16, VFU_STATE_STOP_COPY);
+	cmd(s, 16, VFU_CMD_MIG_DATA_READ, &d, sizeof(d), NULL, 0, NULL);
+	set_state(s, VFU_STATE_STOP_COPY);
+	cmd(s, 16, VFU_CMD_REGION_READ, &q, sizeof(q), NULL, 0, NULL);
+	cmd(s, 16, VFU_CMD_DEVICE_RESET, NULL, 0, NULL, 0, NULL);
+	set_state(s, VFU_STATE_STOP_COPY);
+	set_state(s, VFU_STATE_RUNNING);
+	set_state_on(s, 16, VFU_STATE_RESUMING);
+	cmd(s, 24, VFU_CMD_DEVICE_GET_INFO, NULL, 0, NULL, 0, NULL);
+}
+
 static void write_seed(const char *dir, const char *name, struct seed *s)
 {
 	char path[4096];
@@ -321,6 +393,8 @@ static void write_seeds(const char *dir)
 	write_seed(dir, "stop-copy", &s);
 	seed_migration(&s, 1);
 	write_seed(dir, "pre-copy", &s);
+	seed_two_clients(&s);
+	write_seed(dir, "two-clients", &s);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -5,8 +5,10 @@
  * maps VRAM from the server's fd and draws a Mesa (OSMesa) frame, checked
  * against `gpustate screenshot --server`; save and load across a gpud
  * restart (a power-cycled device), pre-copy with a second frame drawn
- * between passes, clients that die in the middle of a migration, and
- * the live display (--vnc) captured by a real VNC client.
+ * between passes, clients that die in the middle of a migration, the
+ * live display (--vnc) captured by a real VNC client, and several clients
+ * at once (gpustate inspecting while a client stays connected, a client
+ * waiting while another has the device stopped, the client limit).
  */
 #include <GL/gl.h>
 #include <GL/osmesa.h>
@@ -20,12 +22,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../helpers/th_device.h"
 #include "dev/backend.h"
 #include "lib/image.h"
+#include "lib/mig_stream.h"
 #include "lib/snapshot.h"
 #include "lib/vfio_user.h"
 #include "lib/vfu_client.h"
@@ -139,14 +145,13 @@ static void gpud_stop(struct gpud *g)
 	ck_assert(access(g->sock, F_OK) != 0);
 }
 
-/* Run gpustate with args; its exit code. */
-static int gpustate(const char *a1, const char *a2, const char *a3,
-		    const char *a4, const char *a5)
+/* Start gpustate with args, its output to WORK/gpustate.log; its pid. */
+static pid_t gpustate_start(const char *a1, const char *a2, const char *a3,
+			    const char *a4, const char *a5)
 {
 	char bin[PATH_MAX + 16], log[300];
 	const char *argv[] = {bin, a1, a2, a3, a4, a5, NULL};
 	pid_t pid, parent = getpid();
-	int st;
 
 	snprintf(bin, sizeof(bin), "%s/gpustate", build_dir);
 	snprintf(log, sizeof(log), "%s/gpustate.log", work);
@@ -154,8 +159,23 @@ static int gpustate(const char *a1, const char *a2, const char *a3,
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
 		spawn(argv, log, parent);
+	return pid;
+}
+
+/* Wait for the gpustate at pid; its exit code. */
+static int gpustate_wait(pid_t pid)
+{
+	int st;
+
 	ck_assert(waitpid(pid, &st, 0) == pid);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Run gpustate with args; its exit code. */
+static int gpustate(const char *a1, const char *a2, const char *a3,
+		    const char *a4, const char *a5)
+{
+	return gpustate_wait(gpustate_start(a1, a2, a3, a4, a5));
 }
 
 static struct hw *client(const struct gpud *g)
@@ -242,16 +262,12 @@ static void upload(struct hw *hw, const uint8_t *px, unsigned y0)
 	hw_region_unmap(vram, size);
 }
 
-/* `gpustate screenshot --server` equals px exactly. */
-static void assert_screen(const struct gpud *g, const uint8_t *px)
+/* The PNG at path equals px exactly. */
+static void assert_png(const char *png, const uint8_t *px)
 {
-	char png[300];
 	struct gs_image img;
 	struct err e = {{0}};
 
-	snprintf(png, sizeof(png), "%s/shot.png", work);
-	ck_assert_int_eq(gpustate("screenshot", "--server", g->sock, "-o", png),
-			 0);
 	ck_assert_msg(gs_image_read_png(&img, png, &e) == 0, "%s", e.msg);
 	ck_assert_uint_eq(img.width, W);
 	ck_assert_uint_eq(img.height, H);
@@ -262,6 +278,17 @@ static void assert_screen(const struct gpud *g, const uint8_t *px)
 					      3),
 				      "pixel %u,%u differs", x, y);
 	gs_image_free(&img);
+}
+
+/* `gpustate screenshot --server` equals px exactly. */
+static void assert_screen(const struct gpud *g, const uint8_t *px)
+{
+	char png[300];
+
+	snprintf(png, sizeof(png), "%s/shot.png", work);
+	ck_assert_int_eq(gpustate("screenshot", "--server", g->sock, "-o", png),
+			 0);
+	assert_png(png, px);
 }
 
 static void decode(const uint8_t *buf, size_t len, struct gs_state *st)
@@ -522,6 +549,202 @@ START_TEST(vnc_viewer_sees_the_mesa_frame)
 }
 END_TEST
 
+/* ---- Several clients ---- */
+
+/* Lines of path that contain text. */
+static int lines_with(const char *path, const char *text)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		n += strstr(line, text) != NULL;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* Wait up to 10 s until gpud's log has n lines with text. */
+static void wait_log(const struct gpud *g, const char *text, int n)
+{
+	for (int i = 0; i < 1000 && lines_with(g->log, text) < n; i++)
+		usleep(10000);
+	ck_assert_msg(lines_with(g->log, text) >= n,
+		      "gpud logged '%s' %d times, not %d; see %s", text,
+		      lines_with(g->log, text), n, g->log);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *gpustate_log(void)
+{
+	static char log[300];
+
+	snprintf(log, sizeof(log), "%s/gpustate.log", work);
+	return log;
+}
+
+/* The vkernel's driver stays connected; gpustate inspects meanwhile. */
+START_TEST(gpustate_inspects_while_another_client_stays_connected)
+{
+	struct gpud g;
+	struct hw *hw;
+
+	gpud_start(&g, "idle");
+	hw = client(&g);
+	modeset(hw);
+	render(frame1, 15.0f);
+	upload(hw, frame1, 0);
+	unlink(gpustate_log());
+	ck_assert_int_eq(gpustate("show", "--server", g.sock, NULL, NULL), 0);
+	ck_assert_msg(lines_with(gpustate_log(), "VBE 640x480 32 bpp"),
+		      "show does not tell the mode, see %s", gpustate_log());
+	assert_screen(&g, frame1);
+	die_during(&g, VFU_STATE_STOP_COPY); /* a third, dying migrating */
+	th_run(hw, "bar2.r16 0x502 640\nbar2.w16 0x512 0\n");
+	hw_destroy(hw);
+	ck_assert_int_eq(lines_with(g.log, "2 of 8"), 3);
+	gpud_stop(&g);
+}
+END_TEST
+
+/* While A has the device stopped, B's messages wait instead of failing;
+ * a migration of B while A's runs is refused. */
+START_TEST(a_client_waits_while_another_has_the_device_stopped)
+{
+	char png[300];
+	struct gpud g;
+	struct hw *a, *b;
+	struct mig_buf data = {0};
+	struct err e = {{0}};
+	pid_t shot;
+
+	gpud_start(&g, "hold");
+	a = client(&g);
+	modeset(a);
+	render(frame1, 25.0f);
+	upload(a, frame1, 0);
+	ck_assert_msg(vfu_client_mig_set(a, VFU_STATE_PRE_COPY, &e) == 0, "%s",
+		      e.msg);
+	b = client(&g);
+	ck_assert_int_eq(vfu_client_mig_set(b, VFU_STATE_STOP_COPY, &e),
+			 -EBUSY);
+	wait_log(&g, "another client's migration is in progress", 1);
+	th_run(b, "bar2.r16 0x502 640\n"); /* PRE_COPY: the device runs */
+	hw_destroy(b);
+	ck_assert_msg(vfu_client_mig_set(a, VFU_STATE_STOP_COPY, &e) == 0, "%s",
+		      e.msg);
+	snprintf(png, sizeof(png), "%s/held.png", work);
+	shot = gpustate_start("screenshot", "--server", g.sock, "-o", png);
+	wait_log(&g, "client connected", 3);
+	/* Something that must not happen: give it a moment to. Served
+	 * instead of held, the screenshot would fail with EBUSY. */
+	usleep(300000);
+	ck_assert_msg(waitpid(shot, NULL, WNOHANG) == 0,
+		      "screenshot did not wait for the stopped device");
+	ck_assert_msg(vfu_client_mig_read(a, &data, 64u << 20, &e) == 0, "%s",
+		      e.msg);
+	ck_assert_msg(vfu_client_mig_set(a, VFU_STATE_RUNNING, &e) == 0, "%s",
+		      e.msg);
+	ck_assert_int_eq(gpustate_wait(shot), 0);
+	assert_png(png, frame1);
+	ck_assert(mig_is_stream(data.p, data.len));
+	th_run(a, "bar2.r16 0x502 640\n");
+	hw_destroy(a);
+	wait_log(&g, "client disconnected", 3);
+	mig_buf_free(&data);
+	gpud_stop(&g);
+}
+END_TEST
+
+START_TEST(clients_beyond_the_limit_are_refused)
+{
+	char spec[300];
+	struct hw *hw[8], *extra = NULL;
+	struct err e = {{0}};
+	struct gpud g;
+
+	gpud_start(&g, "limit");
+	for (int i = 0; i < 8; i++)
+		hw[i] = client(&g);
+	snprintf(spec, sizeof(spec), "unix:%s", g.sock);
+	ck_assert(backend_open(spec, &extra, &e) < 0);
+	wait_log(&g, "client refused", 1);
+	ck_assert_int_eq(lines_with(g.log, "8 clients already connected"), 1);
+	hw_destroy(hw[3]);
+	wait_log(&g, "client disconnected", 1);
+	hw[3] = client(&g);
+	for (int i = 0; i < 8; i++) {
+		th_run(hw[i], "cfg.r16 0x00 0x1234\n");
+		hw_destroy(hw[i]);
+	}
+	gpud_stop(&g);
+}
+END_TEST
+
+/* A client that stops inside a message holds the others at most for the
+ * 10 s a message may take (lib/vfu_sock.c), then it is dropped. */
+START_TEST(a_client_stalled_inside_a_message_is_dropped)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct vfu_hdr h = {.id = 1, .cmd = VFU_CMD_VERSION, .size = 64};
+	struct gpud g;
+	struct hw *hw;
+	long long t0;
+	int s;
+
+	gpud_start(&g, "stall");
+	hw = client(&g);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert(strlen(g.sock) < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, g.sock, strlen(g.sock) + 1);
+	ck_assert(connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	ck_assert(write(s, &h, 8) == 8); /* half a header, then nothing */
+	wait_log(&g, "client connected", 2);
+	t0 = now_ms();
+	th_run(hw, "cfg.r16 0x00 0x1234\n");
+	ck_assert_int_lt(now_ms() - t0, 15000);
+	wait_log(&g, "did not send within", 1);
+	close(s);
+	th_run(hw, "cfg.r16 0x02 0x1111\n");
+	hw_destroy(hw);
+	gpud_stop(&g);
+}
+END_TEST
+
+/* The display keeps going while a client stays connected between its
+ * messages. */
+START_TEST(vnc_shows_frames_while_a_client_stays_connected)
+{
+	char png[300];
+	struct gpud g;
+	struct hw *hw;
+	int shown = 0;
+
+	gpud_start_vnc(&g, "vnc2", "0");
+	hw = client(&g);
+	modeset(hw);
+	render(frame1, 300.0f);
+	upload(hw, frame1, 0);
+	snprintf(png, sizeof(png), "%s/vnc2.png", work);
+	for (int i = 0; i < 5 && !shown; i++) {
+		usleep(200000);
+		vnc_capture(vnc_port_of(&g), png);
+		shown = png_shows(png, frame1);
+	}
+	ck_assert_msg(shown, "the VNC viewer does not see the frame");
+	hw_destroy(hw);
+	gpud_stop(&g);
+}
+END_TEST
+
 /* ---- Fixture: the work directory, in the runner process ---- */
 
 static void make_work(void)
@@ -560,6 +783,12 @@ static Suite *suite(void)
 	tcase_add_test(tc, pre_copy_carries_a_frame_drawn_during_the_migration);
 	tcase_add_test(tc, clients_that_die_mid_migration_leave_gpud_healthy);
 	tcase_add_test(tc, vnc_viewer_sees_the_mesa_frame);
+	tcase_add_test(tc,
+		       gpustate_inspects_while_another_client_stays_connected);
+	tcase_add_test(tc, a_client_waits_while_another_has_the_device_stopped);
+	tcase_add_test(tc, clients_beyond_the_limit_are_refused);
+	tcase_add_test(tc, a_client_stalled_inside_a_message_is_dropped);
+	tcase_add_test(tc, vnc_shows_frames_while_a_client_stays_connected);
 	suite_add_tcase(s, tc);
 	return s;
 }
