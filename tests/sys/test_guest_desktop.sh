@@ -1,7 +1,7 @@
 #!/bin/sh
 # The vkernel boots the guest desktop (guest/desktop/README.md): UML on
 # build/guest-root (make guest-root) with a hostfs root, vkernel-init
-# brings up Xorg on /dev/dri/card0 (vkms until our driver replaces it) and
+# brings up Xorg on /dev/dri/card0 (vkgpu, on a gpud of its own) and
 # the session; through the command channel (vkernel.share) the guest's X
 # server answers xdpyinfo and xrandr and shows the xterm and xclock where
 # the session put them; a command's output and exit status come back; the
@@ -12,8 +12,8 @@
 # 0 leaving no process. A boot with a bad session name ends in the FAILED
 # marker and a poweroff. vkernel-init's Xorg configuration gets one evdev
 # section per event device.
-# Usage: test_guest_desktop.sh BUILD_DIR (unused: the kernel and root are
-# the same for every build). SYS_BUILD (default build/sys) names the
+# Usage: test_guest_desktop.sh BUILD_DIR (gpud from there; the kernel and
+# root are the same for every build). SYS_BUILD (default build/sys) names the
 # kernel, GUEST_ROOT (default build/guest-root) the root,
 # GUEST_DESKTOP_BOOTS (default 2) how many desktop boots; each prints its
 # times from exec to "X ready" and "session ready", then the medians of
@@ -22,6 +22,7 @@
 # "not ok - NAME".
 set -u
 export LC_ALL=C
+B=$1
 SYS=${SYS_BUILD:-build/sys}
 L=$SYS/linux
 ROOT=${GUEST_ROOT:-build/guest-root}
@@ -33,6 +34,7 @@ HALT_TIMEOUT=30  # seconds from the poweroff request to the process exit
 pid=   # the UML process, a session leader: its group is -$pid
 pgid=  # the group of the wrapper shell that waits for it
 inpid= # socat serving vkinput's socket, a session leader too
+gpid=  # the gpud serving the boot's graphics device
 
 reap() {
 	[ -n "$pid" ] && kill -KILL "-$pid" 2>/dev/null
@@ -44,6 +46,7 @@ reap() {
 }
 cleanup() {
 	reap
+	gpud_stop
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -84,7 +87,27 @@ root_unchanged() {
 	diff "$T/root.before" "$T/root.after" >"$T/log"
 }
 
-# NAME ARGS...: boot in the background. The console goes through a bash
+# A fresh gpud serving the stdvga model for each boot (the previous one
+# stopped): $T/gpu.sock, its log in $T/gpud.log.
+gpud_start() {
+	gpud_stop
+	rm -f "$T/gpu.sock"
+	"$B/gpud" --device sim --socket "$T/gpu.sock" --foreground \
+		2>"$T/gpud.log" &
+	gpid=$!
+	i=0
+	while [ ! -S "$T/gpu.sock" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+gpud_stop() {
+	[ -n "$gpid" ] && kill "$gpid" 2>/dev/null && wait "$gpid" 2>/dev/null
+	gpid=
+}
+
+# NAME ARGS...: boot in the background, with a fresh gpud as its
+# graphics device. The console goes through a bash
 # loop that stamps every line with the time it arrived; the wrapper
 # records the time right before it execs UML, in $T/t0.
 boot() {
@@ -93,13 +116,15 @@ boot() {
 	rm -rf "$T/share" "$T/uml"
 	rm -f "$T/raw" "$T/pid" "$T/pgid" "$T/rc" "$T/t0"
 	mkdir -p "$T/share"
+	gpud_start
 	setsid sh -c 'echo $$ >"$0/pgid"
 		bash -c "echo \$EPOCHREALTIME >\"\$0/t0\"; exec \"\$@\"" "$0" "$@" \
 			</dev/null &
 		echo $! >"$0/pid"; wait $!; echo $? >"$0/rc"' \
 		"$T" "$L" mem=512M seccomp=on uml_dir="$T/uml" umid="$name" \
 		rootfstype=hostfs rootflags="$root_abs" rw init=/sbin/vkernel-init \
-		con=null con0=null,fd:1 vkernel.share="$T/share" "$@" 2>&1 |
+		con=null con0=null,fd:1 vkernel.share="$T/share" \
+		vkgpu.socket="$T/gpu.sock" "$@" 2>&1 |
 		CR=$(printf '\r') bash -c "$STAMP" >"$T/raw" &
 	i=0
 	while [ ! -s "$T/pid" ] && [ $i -lt 50 ]; do

@@ -174,6 +174,9 @@ static int vkgpu_crtc_atomic_check(struct drm_crtc *crtc,
 
 	if (!st->enable)
 		return 0;
+	/* A device gpud no longer serves cannot show anything. */
+	if (READ_ONCE(to_vkgpu(crtc->dev)->lost))
+		return -ENODEV;
 	return drm_atomic_helper_check_crtc_primary_plane(st);
 }
 
