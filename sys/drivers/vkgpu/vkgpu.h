@@ -17,6 +17,7 @@
 #include <drm/drm_gem.h>
 #include <drm/drm_mm.h>
 #include <drm/drm_plane.h>
+#include <drm/drm_rect.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/wait.h>
@@ -28,6 +29,7 @@ struct vkgpu_device {
 	char socket[108];	/* gpud's socket (host path) */
 	struct vkgpu_host *host;
 	bool lost;		/* gpud went away: registers no longer work */
+	bool damage;		/* gpud takes damage reports (vkgpu_regs.c) */
 
 	/*
 	 * Frozen (vkgpu_freeze.c): no connection, no VRAM mapping; register
@@ -101,5 +103,9 @@ u8 vkgpu_vga_read(struct vkgpu_device *vk, unsigned int port);
 void vkgpu_vga_write(struct vkgpu_device *vk, unsigned int port, u8 val);
 int vkgpu_mmio_read(struct vkgpu_device *vk, unsigned int off,
 		    unsigned int size, u32 *val);
+/* Tell gpud which part of the scanout changed (if it listens). */
+void vkgpu_report_damage(struct vkgpu_device *vk, const struct drm_rect *r);
+/* Does the host (owning host_sem) take damage reports? */
+bool vkgpu_host_takes_damage(struct vkgpu_device *vk);
 
 #endif

@@ -159,6 +159,7 @@ int vkgpu_attach(struct vkgpu_device *vk, const char *socket)
 				vkgpu_host_error(vk->host));
 		goto err;
 	}
+	vk->damage = vkgpu_host_takes_damage(vk);
 	ret = um_devmem_add(vk->vram_fd, vk->vram_size, &vk->vram_phys);
 	if (ret) {
 		drm_err(&vk->drm, "no physical range for VRAM (%d)\n", ret);
@@ -209,8 +210,9 @@ static int vkgpu_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 	vkgpu_freeze_register(vk);
-	drm_info(&vk->drm, "%s: %llu MiB VRAM at phys 0x%lx\n", vk->socket,
-		 vk->vram_size >> 20, vk->vram_phys);
+	drm_info(&vk->drm, "%s: %llu MiB VRAM at phys 0x%lx%s\n", vk->socket,
+		 vk->vram_size >> 20, vk->vram_phys,
+		 vk->damage ? ", damage reports" : "");
 	return 0;
 }
 

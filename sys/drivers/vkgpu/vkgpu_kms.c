@@ -136,10 +136,20 @@ static void vkgpu_plane_atomic_update(struct drm_plane *plane,
 {
 	struct vkgpu_device *vk = to_vkgpu(plane->dev);
 	struct drm_plane_state *st = plane->state;
+	struct drm_rect damage;
 	u32 pitch;
 	u64 off;
 
-	if (!st->fb || !st->visible || vkgpu_scanout_unchanged(state, plane))
+	if (!st->fb || !st->visible)
+		return;
+	/* Damage is in framebuffer coordinates; gpud wants the screen's. */
+	if (drm_atomic_helper_damage_merged(
+		    drm_atomic_get_old_plane_state(state, plane), st, &damage)) {
+		drm_rect_translate(&damage, -(st->src.x1 >> 16),
+				   -(st->src.y1 >> 16));
+		vkgpu_report_damage(vk, &damage);
+	}
+	if (vkgpu_scanout_unchanged(state, plane))
 		return;
 	pitch = st->fb->pitches[0];
 	off = vkgpu_scanout_offset(st);

@@ -12,6 +12,10 @@
 
 #define VKGPU_MMIO_VGA 0x400
 #define VKGPU_MMIO_DISPI 0x500
+/* gpud's damage window (not part of the stdvga): magic, version, x|y<<16,
+ * w|h<<16; the last write commits the rectangle. */
+#define VKGPU_MMIO_DAMAGE 0xf00
+#define VKGPU_DAMAGE_MAGIC 0x44555047 /* "GPUD" */
 
 static void vkgpu_lost(struct vkgpu_device *vk, int rc)
 {
@@ -90,4 +94,28 @@ u8 vkgpu_vga_read(struct vkgpu_device *vk, unsigned int port)
 void vkgpu_vga_write(struct vkgpu_device *vk, unsigned int port, u8 val)
 {
 	vkgpu_mmio_write(vk, VKGPU_MMIO_VGA + port - 0x3c0, 1, val);
+}
+
+bool vkgpu_host_takes_damage(struct vkgpu_device *vk)
+{
+	unsigned int magic, version;
+
+	return !vkgpu_host_read(vk->host, VKGPU_BAR_MMIO, VKGPU_MMIO_DAMAGE, 4,
+				&magic) &&
+	       magic == VKGPU_DAMAGE_MAGIC &&
+	       !vkgpu_host_read(vk->host, VKGPU_BAR_MMIO,
+				VKGPU_MMIO_DAMAGE + 4, 4, &version) &&
+	       version == 1;
+}
+
+void vkgpu_report_damage(struct vkgpu_device *vk, const struct drm_rect *r)
+{
+	if (!READ_ONCE(vk->damage) || drm_rect_width(r) <= 0 ||
+	    drm_rect_height(r) <= 0)
+		return;
+	vkgpu_mmio_write(vk, VKGPU_MMIO_DAMAGE + 8, 4,
+			 (r->x1 & 0xffff) | (u32)r->y1 << 16);
+	vkgpu_mmio_write(vk, VKGPU_MMIO_DAMAGE + 12, 4,
+			 (drm_rect_width(r) & 0xffff) |
+				 (u32)drm_rect_height(r) << 16);
 }
