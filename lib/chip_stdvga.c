@@ -12,7 +12,9 @@
 
 #include "stdvga_int.h"
 
+#ifndef ARRAY_SIZE /* the vkernel's user.h has one */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 #define PCI_SUBSYSTEM 0x2c
 #define PCI_REVISION  0x08
 

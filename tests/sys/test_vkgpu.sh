@@ -8,7 +8,9 @@
 # pattern the guest wrote into its mapped dumb buffer is in gpud's VRAM
 # (the screenshot gpud's device shows: zero copies); freeze releases the
 # device, a thaw onto a device with other VRAM is refused and leaves the
-# guest frozen, a thaw onto the same gpud brings the picture back; a gpud
+# guest frozen, a thaw onto the same gpud brings the picture back; freeze,
+# a freshly started gpud (the power-cycled device), thaw: registers, VRAM
+# and picture are bit-identical to before; a gpud
 # that dies leaves the guest running with a logged error, a later modeset
 # fails cleanly, and the guest powers off.
 # Usage: test_vkgpu.sh BUILD_DIR (gpud, gpustate from there; the kernel
@@ -183,6 +185,32 @@ check "thaw onto the same gpud" "$T/mc.log" \
 check "the picture is back after the thaw" "$T/shot.log" \
 	"$B/gpustate" screenshot --server "$S" --probe 100,100=ff8000 \
 	-o "$T/shot3.png"
+
+# Power cycle: freeze, stop gpud, start a fresh one (reset device, VRAM
+# zero) on the same socket, thaw: the saved state comes back bit for bit.
+"$B/gpustate" screenshot --server "$S" -o "$T/before.png" >"$T/shot.log" 2>&1
+"$B/gpustate" dump --server "$S" -o "$T/before.gs" >>"$T/shot.log" 2>&1
+"$T/mconsole" "$M" config vkgpu=freeze >"$T/mc.log" 2>&1
+kill "$gpid"
+wait "$gpid" 2>/dev/null
+"$B/gpud" --device sim --socket "$S" --foreground 2>"$T/gpud2.log" &
+gpid=$!
+i=0
+while [ ! -S "$S" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+"$B/gpustate" screenshot --server "$S" -o "$T/fresh.png" >>"$T/shot.log" 2>&1
+check "the fresh gpud shows nothing of the guest's picture" "$T/shot.log" \
+	sh -c '! cmp -s "$0" "$1"' "$T/before.png" "$T/fresh.png"
+check "thaw onto the fresh gpud restores the device" "$T/mc.log" \
+	"$T/mconsole" "$M" config vkgpu=thaw
+"$B/gpustate" screenshot --server "$S" -o "$T/after.png" >>"$T/shot.log" 2>&1
+"$B/gpustate" dump --server "$S" -o "$T/after.gs" >>"$T/shot.log" 2>&1
+check "the picture after the power cycle is bit-identical" "$T/shot.log" \
+	cmp "$T/before.png" "$T/after.png"
+check "registers and VRAM after the power cycle are identical" "$T/shot.log" \
+	"$B/gpustate" diff "$T/before.gs" "$T/after.gs"
 
 # gpud dies under the guest.
 echo stop-show >&3

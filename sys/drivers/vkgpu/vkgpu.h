@@ -37,6 +37,7 @@ struct vkgpu_device {
 	 * connection: accesses take it shared, freeze and thaw exclusive.
 	 */
 	bool frozen;
+	struct vkgpu_saved *saved;	/* the device's state while frozen */
 	struct rw_semaphore host_sem;
 	wait_queue_head_t thaw_wq;
 

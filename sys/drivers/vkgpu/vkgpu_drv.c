@@ -177,6 +177,7 @@ static void vkgpu_release(struct drm_device *drm, void *data)
 	struct vkgpu_device *vk = to_vkgpu(drm);
 
 	vkgpu_detach(vk);
+	vkgpu_saved_free(vk->saved);
 	if (drm_mm_initialized(&vk->vram_mm))
 		drm_mm_takedown(&vk->vram_mm);
 }

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Freeze and thaw: around a checkpoint of the whole vkernel the driver
- * lets go of everything that ties it to the host's device (the gpud
- * connection, the VRAM fd and every mapping of it) and takes a device
- * back afterwards, possibly from a new gpud, refusing one that is not the
- * same kind of device with the same VRAM size. While frozen, register
- * accesses and VRAM page faults wait; processes that had buffers mapped
- * fault them back in after the thaw. The state that must survive (modes,
- * buffer objects, their VRAM offsets) is all in guest memory.
+ * saves the device's complete state (libgpustate's stdvga save: every
+ * register and a copy of VRAM) into guest memory, then lets go of
+ * everything that ties it to the host's device (the gpud connection, the
+ * VRAM fd and every mapping of it). Thaw takes a device back, possibly
+ * from a new gpud on freshly reset hardware, refuses one that is not the
+ * same kind of device with the same VRAM size (staying frozen), resets
+ * it, writes the saved state and verifies it by read-back. While frozen,
+ * register accesses and VRAM page faults wait; processes that had
+ * buffers mapped fault them back in after the thaw. Everything that must
+ * survive (modes, buffer objects, their VRAM offsets, the saved device)
+ * is in guest memory.
  *
  * The host drives it through UML's management console:
  *   config vkgpu=freeze          config vkgpu=thaw[:SOCKET]
@@ -28,20 +32,47 @@ int vkgpu_wait_thawed(struct vkgpu_device *vk)
 	return wait_event_killable(vk->thaw_wq, !READ_ONCE(vk->frozen));
 }
 
+/*
+ * Save the device (registers and VRAM, into guest memory), then let go of
+ * it. A device that cannot be saved is not released: freeze fails.
+ */
 int vkgpu_freeze(struct vkgpu_device *vk)
 {
+	int ret = 0;
+
 	down_write(&vk->host_sem);
-	if (vk->frozen) {
-		up_write(&vk->host_sem);
-		return 0;
+	if (vk->frozen)
+		goto out;
+	ret = vk->lost ? -ENODEV : vkgpu_host_save(vk->host, &vk->saved);
+	if (ret) {
+		drm_err(&vk->drm, "freeze: cannot save the device (%d): %s\n",
+			ret, vk->lost ? "lost" : vkgpu_host_error(vk->host));
+		goto out;
 	}
 	WRITE_ONCE(vk->frozen, true);
 	/* Every process mapping of a buffer object faults again (and waits). */
 	unmap_mapping_range(vk->drm.anon_inode->i_mapping, 0, 0, 1);
 	vkgpu_detach(vk);
+	drm_info(&vk->drm, "frozen: device saved and released\n");
+out:
 	up_write(&vk->host_sem);
-	drm_info(&vk->drm, "frozen: device released\n");
-	return 0;
+	return ret;
+}
+
+/* Take the device at socket and put the saved state on it. */
+static int vkgpu_take_back(struct vkgpu_device *vk, const char *socket)
+{
+	int ret = vkgpu_attach(vk, socket);
+
+	if (ret)
+		return ret;
+	ret = vkgpu_host_restore(vk->host, vk->saved);
+	if (ret) {
+		drm_err(&vk->drm, "thaw: %s: %s\n", socket,
+			vkgpu_host_error(vk->host));
+		vkgpu_detach(vk);
+	}
+	return ret;
 }
 
 int vkgpu_thaw(struct vkgpu_device *vk, const char *socket)
@@ -55,9 +86,12 @@ int vkgpu_thaw(struct vkgpu_device *vk, const char *socket)
 		up_write(&vk->host_sem);
 		return -EBUSY;
 	}
-	ret = vkgpu_attach(vk, path);
-	if (!ret)
+	ret = vkgpu_take_back(vk, path);
+	if (!ret) {
+		vkgpu_saved_free(vk->saved);
+		vk->saved = NULL;
 		WRITE_ONCE(vk->frozen, false);
+	}
 	up_write(&vk->host_sem);
 	if (ret) {
 		drm_err(&vk->drm, "thaw from %s failed (%d): still frozen\n",
@@ -65,7 +99,7 @@ int vkgpu_thaw(struct vkgpu_device *vk, const char *socket)
 		return ret;
 	}
 	wake_up_all(&vk->thaw_wq);
-	drm_info(&vk->drm, "thawed: %s\n", path);
+	drm_info(&vk->drm, "thawed: device restored from %s\n", path);
 	return 0;
 }
 
@@ -92,8 +126,10 @@ static int vkgpu_mc_config(char *name, char **error_out)
 	}
 	if (ret == -EBUSY)
 		*error_out = "not frozen";
-	else if (ret)
+	else if (ret && vkgpu_mc_dev->frozen)
 		*error_out = "thaw failed (see the kernel log): still frozen";
+	else if (ret)
+		*error_out = "freeze failed (see the kernel log): still running";
 	return ret;
 }
 

@@ -46,4 +46,18 @@ int vkgpu_host_write(struct vkgpu_host *h, unsigned int bar,
 		     unsigned long long off, unsigned int size,
 		     unsigned int val);
 
+/*
+ * The complete device state (registers and a copy of VRAM), saved with
+ * libgpustate's chip driver; it lives in guest memory (UML's malloc is
+ * the kernel's allocator), so it survives a checkpoint of the vkernel.
+ */
+struct vkgpu_saved;
+
+int vkgpu_host_save(struct vkgpu_host *h, struct vkgpu_saved **out);
+/* Check that the state fits this device (refusing another kind of device
+ * or VRAM size without touching it), then reset the device, write the
+ * state and verify it by read-back. */
+int vkgpu_host_restore(struct vkgpu_host *h, const struct vkgpu_saved *s);
+void vkgpu_saved_free(struct vkgpu_saved *s);
+
 #endif

@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "gs/dev/hw.h"
+#include "gs/lib/chip.h"
 #include "gs/lib/err.h"
+#include "gs/lib/state.h"
 #include "gs/lib/vfu_client.h"
 #include "vkgpu_host.h"
 
@@ -141,4 +143,53 @@ int vkgpu_host_write(struct vkgpu_host *h, unsigned int bar,
 		     unsigned int val)
 {
 	return hw_region_write(h->hw, bar, off, size, val, &h->err);
+}
+
+struct vkgpu_saved {
+	const struct chip_ops *chip;
+	struct gs_state st;
+};
+
+int vkgpu_host_save(struct vkgpu_host *h, struct vkgpu_saved **out)
+{
+	struct vkgpu_saved *s = calloc(1, sizeof(*s));
+	struct gs_identity id;
+	int rc;
+
+	if (!s)
+		return err_set(&h->err, -ENOMEM, "out of memory");
+	s->chip = chip_probe(h->hw, &id, &h->err);
+	rc = s->chip ? s->chip->save(h->hw, &s->st, &h->err) : -ENODEV;
+	if (rc < 0) {
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int vkgpu_host_restore(struct vkgpu_host *h, const struct vkgpu_saved *s)
+{
+	struct gs_identity id;
+	const struct chip_ops *chip = chip_probe(h->hw, &id, &h->err);
+	int rc;
+
+	if (!chip)
+		return -ENODEV;
+	if (chip != s->chip)
+		return err_set(&h->err, -ENODEV,
+			       "device has chip %s, the saved state %s",
+			       chip->name, s->chip->name);
+	rc = chip->check(h->hw, &s->st, &h->err);
+	if (rc == 0)
+		rc = chip->restore(h->hw, &s->st, &h->err);
+	return rc;
+}
+
+void vkgpu_saved_free(struct vkgpu_saved *s)
+{
+	if (!s)
+		return;
+	gs_state_free(&s->st);
+	free(s);
 }
