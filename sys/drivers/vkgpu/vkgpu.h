@@ -85,9 +85,11 @@ int vkgpu_dumb_create(struct drm_file *file, struct drm_device *drm,
 int vkgpu_attach(struct vkgpu_device *vk, const char *socket);
 void vkgpu_detach(struct vkgpu_device *vk);
 
-/* vkgpu_freeze.c: release the device around a checkpoint, and take it
- * back (possibly from a new gpud); also reachable as the mconsole
- * command "config vkgpu=freeze" / "config vkgpu=thaw[:SOCKET]". */
+/*
+ * vkgpu_freeze.c: save and release the device around a checkpoint, take
+ * it back (possibly from a new gpud) and restore it; also reachable as the
+ * mconsole command "config vkgpu=freeze" / "config vkgpu=thaw[:SOCKET]".
+ */
 int vkgpu_freeze(struct vkgpu_device *vk);
 int vkgpu_thaw(struct vkgpu_device *vk, const char *socket);
 void vkgpu_freeze_register(struct vkgpu_device *vk);

@@ -114,8 +114,8 @@ static int vkgpu_map_vram(struct vkgpu_device *vk, u64 want)
 		return -ENODEV;
 	}
 	if (want && size != want) {
-		drm_err(&vk->drm, "VRAM is %llu bytes, was %llu: another "
-			"device\n", size, want);
+		drm_err(&vk->drm, "VRAM is %llu bytes, was %llu: another device\n",
+			size, want);
 		return -ENODEV;
 	}
 	vk->vram = map;

@@ -88,7 +88,7 @@ static struct vkgpu_bo *vkgpu_bo_create(struct vkgpu_device *vk, u64 size)
 	size = PAGE_ALIGN(size);
 	if (!size || size > vk->vram_size)
 		return ERR_PTR(-ENOSPC);
-	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	bo = kzalloc_obj(*bo);
 	if (!bo)
 		return ERR_PTR(-ENOMEM);
 	bo->base.funcs = &vkgpu_bo_funcs;

@@ -54,9 +54,11 @@ int vkgpu_host_write(struct vkgpu_host *h, unsigned int bar,
 struct vkgpu_saved;
 
 int vkgpu_host_save(struct vkgpu_host *h, struct vkgpu_saved **out);
-/* Check that the state fits this device (refusing another kind of device
+/*
+ * Check that the state fits this device (refusing another kind of device
  * or VRAM size without touching it), then reset the device, write the
- * state and verify it by read-back. */
+ * state and verify it by read-back.
+ */
 int vkgpu_host_restore(struct vkgpu_host *h, const struct vkgpu_saved *s);
 void vkgpu_saved_free(struct vkgpu_saved *s);
 

@@ -12,8 +12,10 @@
 
 #define VKGPU_MMIO_VGA 0x400
 #define VKGPU_MMIO_DISPI 0x500
-/* gpud's damage window (not part of the stdvga): magic, version, x|y<<16,
- * w|h<<16; the last write commits the rectangle. */
+/*
+ * gpud's damage window (not part of the stdvga): magic, version, x|y<<16,
+ * w|h<<16; the last write commits the rectangle.
+ */
 #define VKGPU_MMIO_DAMAGE 0xf00
 #define VKGPU_DAMAGE_MAGIC 0x44555047 /* "GPUD" */
 
