@@ -69,6 +69,9 @@ $(B)/bench/%: bench/%.c bench/util.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< bench/util.c $(LIB) $(LDLIBS)
 
+# Unit tests that compile a tools/ module in (#include "tools/X.c").
+$(B)/tests/tools/test_gpud_damage: tools/gpud_damage.c
+
 check: all $(TEST_BINS)
 	tests/run-tests.sh $(B) $(TEST_BINS)
 

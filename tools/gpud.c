@@ -14,8 +14,13 @@
  * pointer events go to one client, the vkernel's input driver
  * (gpud_input.c). One poll loop: the listening socket and the clients,
  * the input socket and its client, the display ticks, SIGINT/SIGTERM (the
- * sockets are removed on the way out). One log line per connection and
- * per error, on stderr.
+ * sockets are removed on the way out), SIGUSR1 (a line of display
+ * statistics). One log line per connection and per error, on stderr.
+ *
+ * The clients reach the device through the damage window of
+ * gpud_damage.c (BAR2 0xF00-0xF0F, a gpud extension); the display
+ * refreshes periodically until a client reports damage there, then on
+ * damage until every such client has disconnected.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,11 +68,17 @@ static const char usage_text[] =
 	"                       background once the socket is ready and prints "
 	"its pid\n"
 	"  -h, --help           this text\n"
-	"SIGINT or SIGTERM stop gpud and remove the sockets.\n";
+	"A client may report the rectangles it draws in BAR2 0xF00-0xF0F "
+	"(README.md);\nthe display then refreshes on damage instead of 30 "
+	"times a second.\n"
+	"SIGINT or SIGTERM stop gpud and remove the sockets; SIGUSR1 logs "
+	"display\nstatistics.\n";
 
 struct gpud {
 	const char *device, *path, *vnc_addr, *input_path;
 	int vnc_port, foreground;
+	struct hw *backend; /* the device; hw wraps it */
+	struct gpud_damage *damage;
 	struct hw *hw;
 	struct vfu_server *srv;
 	struct gpud_display *display;
@@ -76,11 +87,14 @@ struct gpud {
 	struct gpud_clients *clients;
 };
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, stats_signal;
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	if (sig == SIGUSR1)
+		stats_signal = 1;
+	else
+		stop_signal = sig;
 }
 
 static int parse_args(struct gpud *g, int argc, char **argv)
@@ -144,21 +158,32 @@ static int parse_args(struct gpud *g, int argc, char **argv)
  * step (-1: no display). */
 static int display_step(struct gpud *g, long long now)
 {
-	int due, quiet;
+	int due, quiet, on_damage;
 	uint32_t st = vfu_server_mig_state(g->srv);
 
 	if (!g->display)
 		return -1;
 	if (st != VFU_STATE_RUNNING && st != VFU_STATE_PRE_COPY)
 		return 100;
-	due = gpud_display_due_ms(g->display, now);
+	on_damage = gpud_clients_report_damage(g->clients);
+	due = gpud_display_due_ms(g->display, now, on_damage);
 	quiet = gpud_clients_quiet_in(g->clients, now, QUIET_MS);
 	if (quiet > due)
 		due = quiet;
 	if (due > 0)
 		return due;
-	gpud_display_tick(g->display, now);
-	return gpud_display_due_ms(g->display, now);
+	gpud_display_tick(g->display, now, on_damage);
+	return gpud_display_due_ms(g->display, now, on_damage);
+}
+
+static void log_stats(struct gpud *g)
+{
+	stats_signal = 0;
+	if (g->display)
+		gpud_display_log_stats(g->display,
+				       gpud_clients_report_damage(g->clients));
+	else
+		fprintf(stderr, "gpud: no display (--vnc) to report on\n");
 }
 
 static void run(struct gpud *g, const sigset_t *waitmask)
@@ -177,6 +202,8 @@ static void run(struct gpud *g, const sigset_t *waitmask)
 			fprintf(stderr, "gpud: poll: %s\n", strerror(errno));
 			return;
 		}
+		if (stats_signal)
+			log_stats(g);
 		if (r <= 0 || stop_signal)
 			continue;
 		if (n)
@@ -193,10 +220,17 @@ static int start(struct gpud *g, struct err *e)
 	struct hw_region r;
 	int rc;
 
-	if ((rc = backend_open(g->device, &g->hw, e)) < 0 ||
-	    (rc = vfu_server_create(g->hw, &g->srv, e)) < 0 ||
+	if ((rc = backend_open(g->device, &g->backend, e)) < 0)
+		return rc;
+	if ((rc = gpud_damage_wrap(g->backend, &g->damage, e)) < 0) {
+		hw_destroy(g->backend);
+		return rc;
+	}
+	g->hw = gpud_damage_hw(g->damage); /* owns the backend now */
+	if ((rc = vfu_server_create(g->hw, &g->srv, e)) < 0 ||
 	    (rc = gpud_sock_listen(&g->sock, g->path, e)) < 0 ||
-	    (rc = gpud_clients_open(g->srv, g->sock.fd, &g->clients, e)) < 0)
+	    (rc = gpud_clients_open(g->srv, g->damage, g->sock.fd, &g->clients,
+				    e)) < 0)
 		return rc;
 	if (g->input_path &&
 	    (rc = gpud_input_open(g->input_path, &g->input, e)) < 0)
@@ -207,6 +241,10 @@ static int start(struct gpud *g, struct err *e)
 		(unsigned long long)(vram >> 20), g->path);
 	if (g->input)
 		fprintf(stderr, "gpud: input events on %s\n", g->input_path);
+	if (!gpud_damage_serves_window(g->damage))
+		fprintf(stderr, "gpud: not a std VGA with a 4 KiB BAR2: no "
+				"damage window, the display refreshes "
+				"periodically\n");
 	return 0;
 }
 
@@ -218,8 +256,8 @@ static int start_display(struct gpud *g, struct err *e)
 
 	if (g->vnc_port < 0)
 		return 0;
-	rc = gpud_display_start(g->hw, g->vnc_addr, g->vnc_port, &g->display,
-				e);
+	rc = gpud_display_start(g->backend, g->damage, g->vnc_addr, g->vnc_port,
+				&g->display, e);
 	if (rc == 0 && g->input)
 		gpud_display_set_input(g->display, gpud_input_send, g->input);
 	if (rc == 0)
@@ -271,11 +309,14 @@ static void setup_signals(sigset_t *waitmask)
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, waitmask);
 	sigdelset(waitmask, SIGINT);
 	sigdelset(waitmask, SIGTERM);
+	sigdelset(waitmask, SIGUSR1);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 

@@ -35,10 +35,12 @@ struct client {
 	pid_t pid;
 	struct vfu_session *ss;
 	unsigned long msgs, errors;
+	int damage; /* has committed a damage rectangle */
 };
 
 struct gpud_clients {
 	struct vfu_server *srv;
+	struct gpud_damage *dmg; /* NULL: no damage window */
 	int lfd;
 	struct client c[GPUD_MAX_CLIENTS];
 	int slot[GPUD_CLIENT_POLLFDS]; /* pollfd index -> c[] index */
@@ -47,14 +49,15 @@ struct gpud_clients {
 	int hold_over;		       /* HOLD_MS passed (logged once) */
 };
 
-int gpud_clients_open(struct vfu_server *srv, int listen_fd,
-		      struct gpud_clients **out, struct err *e)
+int gpud_clients_open(struct vfu_server *srv, struct gpud_damage *dmg,
+		      int listen_fd, struct gpud_clients **out, struct err *e)
 {
 	struct gpud_clients *cl = calloc(1, sizeof(*cl));
 
 	if (!cl)
 		return err_set(e, -ENOMEM, "out of memory");
 	cl->srv = srv;
+	cl->dmg = dmg;
 	cl->lfd = listen_fd;
 	for (int i = 0; i < GPUD_MAX_CLIENTS; i++)
 		cl->c[i].fd = -1;
@@ -140,14 +143,36 @@ static void drop_client(struct gpud_clients *cl, struct client *c,
 	c->ss = NULL;
 }
 
+static unsigned long commits(const struct gpud_clients *cl)
+{
+	struct gpud_damage_stats st = {0, 0};
+
+	if (cl->dmg)
+		gpud_damage_get_stats(cl->dmg, &st);
+	return st.commits;
+}
+
+/* Did this message commit a damage rectangle? Then c reports damage
+ * until it disconnects: the display refreshes on damage. */
+static void check_damage(struct gpud_clients *cl, struct client *c,
+			 unsigned long before)
+{
+	if (c->damage || commits(cl) == before)
+		return;
+	c->damage = 1;
+	fprintf(stderr, "gpud: client %d reports damage\n", (int)c->pid);
+}
+
 /* One message; poll said the socket is readable, so a timeout means the
  * client stalled inside a message: the stream is lost, it goes. */
 static void serve_client(struct gpud_clients *cl, struct client *c)
 {
 	struct err e = {{0}};
+	unsigned long before = commits(cl);
 	int rc = vfu_session_serve_one(c->ss, c->fd, 0, &e);
 
 	cl->last_msg_ms = gpud_now_ms();
+	check_damage(cl, c, before);
 	if (rc == -ECONNRESET) {
 		drop_client(cl, c, NULL);
 	} else if (rc < 0) {
@@ -230,6 +255,14 @@ void gpud_clients_ready(struct gpud_clients *cl, const struct pollfd *p, int n)
 	/* New clients last: they are not in p. */
 	if (n && p[0].revents)
 		accept_client(cl);
+}
+
+int gpud_clients_report_damage(const struct gpud_clients *cl)
+{
+	for (int i = 0; i < GPUD_MAX_CLIENTS; i++)
+		if (cl->c[i].fd >= 0 && cl->c[i].damage)
+			return 1;
+	return 0;
 }
 
 int gpud_clients_quiet_in(const struct gpud_clients *cl, long long now,

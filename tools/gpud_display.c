@@ -1,8 +1,16 @@
 /*
- * gpud --vnc: the live display. About 30 times a second the chip driver
- * reads the registers (save_regs, no VRAM copy), the scanout is decoded
- * with VRAM read in place from the mapped BAR0, and the picture goes to
- * the VNC server of dev/vnc.c, which sends only the tiles that changed.
+ * gpud --vnc: the live display. For a frame the chip driver reads the
+ * registers (save_regs, no VRAM copy), the scanout is decoded with VRAM
+ * read in place from the mapped BAR0, and the picture goes to the VNC
+ * server of dev/vnc.c, which sends only the tiles that changed.
+ *
+ * When: periodically, every FRAME_MS, while no client reports damage; on
+ * damage (gpud_damage.c) once one does: a frame FRAME_MS after the
+ * previous one at the earliest, as soon as damage is pending, and
+ * otherwise every IDLE_MS, for what nobody reported (another client
+ * drawing into the mapped VRAM). Every frame decodes the whole picture:
+ * the chip's scanout has no partial decode, and the VNC side's tile
+ * comparison keeps what is sent to the tiles that changed.
  *
  * ---- Display hook: dev/vnc.c (vnc_start, vnc_frame, vnc_stop) is written
  * by the display engineer; this file only calls the API of dev/vnc.h. ----
@@ -24,14 +32,17 @@
 #include "lib/chip.h"
 
 #define FRAME_MS 33
+#define IDLE_MS	 1000
 
 struct gpud_display {
 	struct hw *hw;
+	struct gpud_damage *dmg; /* NULL: periodic only */
 	const struct chip_ops *chip;
 	struct gs_state st; /* regs owned here, vram is the mapped BAR0 */
 	uint64_t vram_len;
 	struct vnc *vnc;
-	long long next_ms;
+	long long last_ms;	   /* the latest frame */
+	unsigned long long frames; /* decodes tried */
 	char last_err[sizeof(((struct err *)0)->msg)];
 };
 
@@ -71,8 +82,8 @@ static int display_setup(struct gpud_display *d, struct err *e)
 	return d->st.vram ? 0 : -EIO;
 }
 
-int gpud_display_start(struct hw *hw, const char *addr, int port,
-		       struct gpud_display **out, struct err *e)
+int gpud_display_start(struct hw *hw, struct gpud_damage *dmg, const char *addr,
+		       int port, struct gpud_display **out, struct err *e)
 {
 	struct gpud_display *d = calloc(1, sizeof(*d));
 	int rc;
@@ -80,6 +91,8 @@ int gpud_display_start(struct hw *hw, const char *addr, int port,
 	if (!d)
 		return err_set(e, -ENOMEM, "out of memory");
 	d->hw = hw;
+	d->dmg = dmg;
+	d->last_ms = gpud_now_ms() - IDLE_MS; /* the first frame is due */
 	if ((rc = display_setup(d, e)) < 0 ||
 	    (rc = vnc_start(addr, port, &d->vnc, e)) < 0) {
 		gpud_display_stop(d);
@@ -100,9 +113,11 @@ int gpud_display_port(const struct gpud_display *d)
 	return vnc_port(d->vnc);
 }
 
-int gpud_display_due_ms(const struct gpud_display *d, long long now_ms)
+int gpud_display_due_ms(const struct gpud_display *d, long long now_ms,
+			int on_damage)
 {
-	long long left = d->next_ms - now_ms;
+	int idle = d->dmg && on_damage && !gpud_damage_pending(d->dmg);
+	long long left = d->last_ms + (idle ? IDLE_MS : FRAME_MS) - now_ms;
 
 	return left <= 0 ? 0 : (int)left;
 }
@@ -116,19 +131,42 @@ static void note(struct gpud_display *d, const struct err *e)
 	snprintf(d->last_err, sizeof(d->last_err), "%s", e->msg);
 }
 
-void gpud_display_tick(struct gpud_display *d, long long now_ms)
+void gpud_display_tick(struct gpud_display *d, long long now_ms, int on_damage)
 {
 	struct gs_image img = {0};
+	struct gpud_rect r;
 	struct err e = {{0}};
 
-	if (now_ms < d->next_ms)
+	if (gpud_display_due_ms(d, now_ms, on_damage))
 		return;
-	d->next_ms = now_ms + FRAME_MS;
+	d->last_ms = now_ms;
+	d->frames++;
+	/* Damage from now on goes into the next frame. */
+	if (d->dmg)
+		gpud_damage_take(d->dmg, &r);
 	if (d->chip->save_regs(d->hw, d->st.regs, &e) < 0 ||
 	    d->chip->scanout(&d->st, &img, &e) < 0 ||
-	    vnc_frame(d->vnc, &img, &e) < 0)
+	    vnc_frame(d->vnc, &img, &e) < 0) {
 		note(d, &e);
-	else
+	} else {
 		d->last_err[0] = 0;
+		if (d->dmg)
+			gpud_damage_set_frame(d->dmg, img.width, img.height);
+	}
 	gs_image_free(&img);
+}
+
+void gpud_display_log_stats(struct gpud_display *d, int on_damage)
+{
+	struct gpud_damage_stats ds = {0, 0};
+	struct vnc_stats vs;
+
+	vnc_get_stats(d->vnc, &vs);
+	if (d->dmg)
+		gpud_damage_get_stats(d->dmg, &ds);
+	fprintf(stderr,
+		"gpud: display: %llu frames decoded, %llu tiles sent; refresh "
+		"%s; %lu damage rectangles reported, %lu ignored\n",
+		d->frames, (unsigned long long)vs.tiles,
+		on_damage ? "on damage" : "periodic", ds.commits, ds.ignored);
 }
