@@ -8,6 +8,9 @@
 # When none of our inputs changed since the last build, it does nothing;
 # otherwise kbuild decides what to recompile. Under make it shares make's
 # job slots; alone it uses every core.
+# VKERNEL_PATCHES_EXTRA=DIR adds DIR/*.patch to the series (a private
+# series while developing a patch, in a private OUT); the series is every
+# patch of sys/patches and DIR in file-name order, names must not clash.
 set -eu
 sys=$(cd "$(dirname "$0")" && pwd)
 out=$1
@@ -15,6 +18,11 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 src=$out/src
 obj=$out/obj
+extra=${VKERNEL_PATCHES_EXTRA:-}
+if [ -n "$extra" ]; then
+	extra=$(cd "$extra" && pwd) ||
+		{ echo "build-linux: VKERNEL_PATCHES_EXTRA: no directory $extra" >&2; exit 1; }
+fi
 
 die() {
 	echo "build-linux: $*" >&2
@@ -32,6 +40,8 @@ inputs_hash() {
 		cd .. && find lib dev -name '*.[ch]' | LC_ALL=C sort |
 			xargs sha256sum
 		cat "$src/.vkernel-source" 2>/dev/null || true
+		[ -z "$extra" ] || (cd "$extra" && find . -maxdepth 1 -name '*.patch' -type f |
+			LC_ALL=C sort | xargs -r sha256sum)
 	) | sha256sum | cut -d' ' -f1
 }
 
@@ -55,7 +65,19 @@ fi
 rm -f "$out/linux.inputs"
 hash=$(inputs_hash)
 "$sys/fetch-source.sh" "$out"
-"$sys/apply-patches.sh" "$src" "$sys/patches"
+# The series in one directory: sys/patches, plus VKERNEL_PATCHES_EXTRA.
+series=$sys/patches
+if [ -n "$extra" ]; then
+	series=$out/patches.series
+	rm -rf "$series"
+	mkdir -p "$series"
+	for p in "$sys"/patches/*.patch "$extra"/*.patch; do
+		[ -f "$p" ] || continue
+		[ ! -e "$series/${p##*/}" ] || die "${p##*/} is in both sys/patches and $extra"
+		cp "$p" "$series/"
+	done
+fi
+"$sys/apply-patches.sh" "$src" "$series"
 "$sys/sync-drivers.sh" "$sys/.." "$src"
 
 # Only make's job server is passed on: the top-level make's command-line
