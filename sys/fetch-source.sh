@@ -15,6 +15,8 @@ out=$1
 src=$out/src
 stamp=$src/.vkernel-source
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+# shellcheck source=sys/debian-lib.sh
+. "$(dirname "$0")/debian-lib.sh"
 
 if [ -f "$stamp" ]; then
 	echo "fetch-source: cached: $(cat "$stamp")"
@@ -30,17 +32,6 @@ die() {
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 apt=$out/apt
-
-# The system's main Debian archive: the URI apt would fetch the Release of
-# this release's codename from (apt parses both sources.list and deb822
-# files; an empty private lists directory makes it print every source).
-system_mirror() {
-	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-	[ -n "$codename" ] || die "no VERSION_CODENAME in /etc/os-release"
-	mkdir -p "$apt/probe"
-	apt-get -o Dir::State::Lists="$apt/probe" --print-uris update 2>/dev/null |
-		sed -n "s|^'\(.*\)/dists/$codename/InRelease'.*|\1|p" | head -n 1
-}
 
 mirror=${SYS_DEBIAN_MIRROR:-$(system_mirror)}
 [ -n "$mirror" ] || die "cannot find the system's Debian mirror in its apt sources"

@@ -19,6 +19,8 @@ prog=build-root
 here=$(cd "$(dirname "$0")" && pwd)
 suite=${GUEST_SUITE:-bookworm}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+# shellcheck source=sys/debian-lib.sh
+. "$here/../../sys/debian-lib.sh"
 
 die() {
 	echo "$prog: $*" >&2
@@ -32,12 +34,7 @@ case ${1:-} in
 	;;
 "" | -*) die "usage: build-root.sh OUT (see --help)" ;;
 esac
-out=$1
-mkdir -p "$(dirname "$out")"
-out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
-case $out in *[[:space:]]*) die "$out: paths with blanks are not supported" ;; esac
-tmp=$out.tmp
-cache=$out-cache
+set_out "$1"
 stamp=.vkernel-root
 
 # Our files in the root: SOURCE DEST MODE (DEST relative to the root).
@@ -52,40 +49,13 @@ hash_files() {
 }
 base_hash() {
 	{
-		hash_files build-root.sh packages
+		hash_files build-root.sh packages ../../sys/debian-lib.sh
 		echo "$suite"
 	} | sha256sum | cut -d' ' -f1
 }
 overlay_hash() {
 	# shellcheck disable=SC2046 # file names without blanks
 	hash_files $(echo "$OVERLAY" | cut -d' ' -f1)
-}
-
-# The main Debian archive of the system's apt sources: the URI apt would
-# fetch the host release's InRelease from (apt parses both sources.list and
-# deb822 files; an empty private lists directory makes it print them all).
-system_mirror() {
-	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-	[ -n "$codename" ] || die "no VERSION_CODENAME in /etc/os-release"
-	probe=$(mktemp -d)
-	apt-get -o Dir::State::Lists="$probe" --print-uris update 2>/dev/null |
-		sed -n "s|^'\(.*\)/dists/$codename/InRelease'.*|\1|p" | head -n 1
-	rm -rf "$probe"
-}
-
-# Unmount whatever a killed debootstrap left mounted under DIR (its
-# chroot's /proc and /sys), deepest first, so rm cannot walk into them.
-umount_under() {
-	awk -v p="$1" '$2 == p || index($2, p "/") == 1 { print $2 }' \
-		/proc/self/mounts | sort -r | while read -r m; do
-		umount -l "$m" || true
-	done
-}
-
-remove_tree() {
-	[ -e "$1" ] || return 0
-	umount_under "$1"
-	rm -rf --one-file-system "$1"
 }
 
 # ROOT: copy the overlay in, each file through a temporary name and a
@@ -114,13 +84,9 @@ write_stamp() {
 # putting it back.
 trim() {
 	r=$1
-	find "$r/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
-	find "$r/usr/share/doc" -mindepth 1 -type d -empty -delete
-	rm -rf "$r/usr/share/man" "$r/usr/share/info" "$r/usr/share/lintian" \
-		"$r/usr/share/locale"/*/ "$r/var/cache/man" "$r/var/cache/apt"/*.bin \
-		"$r/var/cache/apt/archives"/*.deb "$r/var/cache/debconf"/*-old \
-		"$r/var/lib/dpkg"/*-old
-	find "$r/var/lib/apt/lists" -maxdepth 1 -type f ! -name lock -delete
+	trim_docs "$r"
+	rm -rf "$r/usr/share/lintian" "$r/var/cache/man" \
+		"$r/var/cache/debconf"/*-old "$r/var/lib/dpkg"/*-old
 	find "$r/var/log" -type f -delete
 	cat >"$r/etc/dpkg/dpkg.cfg.d/vkernel-nodoc" <<-EOF
 		# vkernel guest root: no documentation or translations.
@@ -145,35 +111,18 @@ configure() {
 }
 
 build_base() {
-	command -v debootstrap >/dev/null ||
-		die "debootstrap missing (run ./install-deps.sh)"
-	[ -r "$keyring" ] || die "$keyring missing (install debian-archive-keyring)"
+	need_debootstrap
 	pkgs=$(sed 's/#.*//' "$here/packages" | tr -s ' \t\n' '\n' | grep . |
 		paste -sd, -)
-	remove_tree "$tmp"
-	mkdir -p "$cache"
-	trap 'umount_under "$tmp"' EXIT
-	trap 'exit 1' INT TERM
 	echo "$prog: debootstrap $suite from $mirror into $tmp"
 	echo "$prog: packages: $pkgs"
-	if ! debootstrap --variant=minbase --include="$pkgs" \
-		--keyring="$keyring" --cache-dir="$cache" "$suite" "$tmp" "$mirror"; then
-		tail -n 30 "$tmp/debootstrap/debootstrap.log" 2>/dev/null >&2 || true
-		remove_tree "$tmp"
-		die "debootstrap failed"
-	fi
-	umount_under "$tmp"
-	trap - EXIT
+	debootstrap_tmp "$pkgs"
 	echo "$prog: trimming and configuring"
 	trim "$tmp"
 	configure "$tmp"
 }
 
-exec 9>"$out.lock"
-if ! flock -n 9; then
-	echo "$prog: waiting for another build of $out"
-	flock 9
-fi
+lock_out
 
 want_base=$(base_hash)
 want_overlay=$(overlay_hash)
@@ -198,12 +147,7 @@ mirror=${GUEST_DEBIAN_MIRROR:-$(system_mirror)}
 build_base
 install_overlay "$tmp"
 write_stamp "$tmp" "$want_base" "$want_overlay"
-if [ -e "$out" ]; then
-	remove_tree "$out.old"
-	mv "$out" "$out.old"
-fi
-mv "$tmp" "$out"
-remove_tree "$out.old"
+publish_tmp
 t1=$(date +%s)
 echo "$prog: $out built in $((t1 - t0)) s: $(du -sh "$out" | cut -f1)," \
 	"$(find "$out" | wc -l) files"

@@ -14,6 +14,9 @@
 # KEEP_TMP=1 keeps the work directory (images, logs, console) for a look.
 # Prints "ok - NAME" / "not ok - NAME".
 set -u
+# shellcheck source=tests/sys/lib/uml.sh
+. "$(dirname "$0")/lib/uml.sh"
+NOK_LINES=40
 B=${1:-build}
 SYS=${SYS_BUILD:-build/sys}
 L=$SYS/linux
@@ -39,11 +42,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() { echo "ok - $1"; }
-nok() {
-	echo "not ok - $1"
-	[ -z "${2:-}" ] || tail -n 40 "$2" | sed 's/^/# /'
-}
 # NAME LOG COMMAND...: passes when the command succeeds; LOG on failure.
 check() {
 	name=$1
@@ -54,19 +52,6 @@ check() {
 now() { date +%s.%N; }
 elapsed() { echo "$1 $(now)" | awk '{ printf "%.3f", $2 - $1 }'; }
 
-# SECONDS COMMAND...: retries the command every 0.1 s until it succeeds.
-wait_until() {
-	n=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		n=$((n - 1))
-		[ $n -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
-
-# The console so far, without carriage returns, in $T/out.
-out() { tr -d '\r' <"$T/raw" >"$T/out"; }
 console_has() {
 	out
 	grep -qE "$1" "$T/out"
@@ -164,7 +149,6 @@ check "criu check inside the sid chroot looks good" "$T/log" \
 # The initramfs: static busybox; init counts on the console five times a
 # second and answers every line it reads until "halt".
 mkdir -p "$T/root/bin" "$T/img"
-cp /bin/busybox "$T/root/bin/busybox"
 cat >"$T/root/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -180,8 +164,7 @@ while read -r line; do
 done
 poweroff -f
 INIT
-chmod +x "$T/root/init"
-(cd "$T/root" && find . | cpio -o -H newc --quiet) >"$T/initrd.cpio"
+busybox_initrd
 
 # The console: fifos, which CRIU reopens by path at restore (a regular
 # file that grew after the dump would fail its size check). The reader

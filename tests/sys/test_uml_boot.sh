@@ -10,6 +10,8 @@
 # BUILD_DIR (SANITIZE=1 too): SYS_BUILD (default build/sys) names it.
 # Prints "ok - NAME" / "not ok - NAME".
 set -u
+# shellcheck source=tests/sys/lib/uml.sh
+. "$(dirname "$0")/lib/uml.sh"
 SYS=${SYS_BUILD:-build/sys}
 L=$SYS/linux
 T=$(mktemp -d)
@@ -19,14 +21,6 @@ pid=  # the UML process; it makes itself a session leader at start, so
       # its process group, with every child it starts, is -$pid
 pgid= # the group of the wrapper shell that waits for it
 
-# Kill whatever is left of a boot.
-reap() {
-	[ -n "$pid" ] && kill -KILL "-$pid" 2>/dev/null
-	[ -n "$pgid" ] && kill -KILL "-$pgid" 2>/dev/null
-	pid=
-	pgid=
-}
-
 cleanup() {
 	reap
 	exec 3>&- 2>/dev/null
@@ -35,11 +29,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() { echo "ok - $1"; }
-nok() {
-	echo "not ok - $1"
-	[ -z "${2:-}" ] || sed 's/^/# /' "$2"
-}
 # NAME COMMAND...: passes when the command succeeds.
 check() {
 	name=$1
@@ -65,9 +54,9 @@ check "release matches the sid package $pkgver" \
 # line on the console before powering off, so the host can look at the
 # running guest.
 share=$T/share
-mkdir -p "$T/root/bin" "$share"
+mkdir -p "$share"
 echo "token-$$" >"$share/token"
-cp /bin/busybox "$T/root/bin/busybox"
+mkdir -p "$T/root"
 cat >"$T/root/init" <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -85,37 +74,14 @@ read -r line
 echo "VKERNEL-HALT \$line"
 poweroff -f
 INIT
-chmod +x "$T/root/init"
-(cd "$T/root" && find . | cpio -o -H newc --quiet) >"$T/initrd.cpio"
+busybox_initrd
 
-# MODE ARGS...: boot in the background. The console is a fifo in and a
-# pipe out (UML cannot poll a regular file; cat, unlike tr, does not
-# buffer), read through out().
+# MODE ARGS...: boot in the background (uml_boot in tests/sys/lib/uml.sh).
 boot() {
 	mode=$1
 	shift
-	rm -f "$T/in" "$T/raw" "$T/pid" "$T/pgid" "$T/rc"
-	mkfifo "$T/in"
-	# Without job control a background command's stdin is /dev/null, so
-	# the fifo goes in on fd 4.
-	setsid sh -c 'echo $$ >"$0/pgid"; "$@" <&4 4<&- & echo $! >"$0/pid"
-		wait $!; echo $? >"$0/rc"' \
-		"$T" "$L" mem=64M initrd="$T/initrd.cpio" con=null con0=fd:0,fd:1 \
-		uml_dir="$T/uml" umid="$mode" "$@" 4<"$T/in" 2>&1 |
-		cat >"$T/raw" &
-	exec 3>"$T/in"
-	i=0
-	while [ ! -s "$T/pid" ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	pid=$(cat "$T/pid" 2>/dev/null)
-	pgid=$(cat "$T/pgid" 2>/dev/null)
-}
-
-# The console so far, without the tty's carriage returns, in $T/out.
-out() {
-	if [ -f "$T/raw" ]; then tr -d '\r' <"$T/raw" >"$T/out"; else : >"$T/out"; fi
+	uml_boot "$L" mem=64M initrd="$T/initrd.cpio" con=null con0=fd:0,fd:1 \
+		uml_dir="$T/uml" umid="$mode" "$@"
 }
 
 # SECONDS PATTERN: waits until the console shows a line matching PATTERN.

@@ -12,6 +12,9 @@
 # there; kernel and guest root found by the launcher). Prints "ok - NAME"
 # / "not ok - NAME".
 set -u
+# shellcheck source=tests/sys/lib/uml.sh
+. "$(dirname "$0")/lib/uml.sh"
+NOK_LINES=30
 B=$1
 T=$(mktemp -d)
 RUN=$T/run
@@ -30,26 +33,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() { echo "ok - $1"; }
-nok() {
-	echo "not ok - $1"
-	[ -z "${2:-}" ] || tail -n 30 "$2" | sed 's/^/# /'
-}
 check() {
 	name=$1
 	shift
 	: >"$T/log"
 	if "$@"; then ok "$name"; else nok "$name" "$T/log"; fi
-}
-# SECONDS COMMAND...: retries every 0.1 s until the command succeeds.
-wait_until() {
-	n=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		[ "$n" -le 0 ] && return 1
-		n=$((n - 1))
-		sleep 0.1
-	done
 }
 
 for tool in vkernel gpud gpustate; do

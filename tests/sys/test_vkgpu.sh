@@ -16,6 +16,9 @@
 # Usage: test_vkgpu.sh BUILD_DIR (gpud, gpustate from there; the kernel
 # from SYS_BUILD, default build/sys). Prints "ok - NAME" / "not ok - NAME".
 set -u
+# shellcheck source=tests/sys/lib/uml.sh
+. "$(dirname "$0")/lib/uml.sh"
+NOK_LINES=30
 B=$1
 SYS=${SYS_BUILD:-build/sys}
 L=$SYS/linux
@@ -25,12 +28,6 @@ WAIT=20
 S=$T/run/gpu.sock
 pid='' pgid='' gpid='' g2pid=''
 
-reap() {
-	[ -n "$pid" ] && kill -KILL "-$pid" 2>/dev/null
-	[ -n "$pgid" ] && kill -KILL "-$pgid" 2>/dev/null
-	pid=
-	pgid=
-}
 cleanup() {
 	reap
 	exec 3>&- 2>/dev/null
@@ -41,11 +38,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() { echo "ok - $1"; }
-nok() {
-	echo "not ok - $1"
-	[ -z "${2:-}" ] || tail -n 30 "$2" | sed 's/^/# /'
-}
 # NAME LOG COMMAND...
 check() {
 	name=$1 log=$2
@@ -67,7 +59,6 @@ if ! cc -static -O2 -I/usr/include/libdrm -o "$T/root/bin/kmsprobe" \
 	nok "kmsprobe and mconsole build" "$T/cc.log"
 	exit 1
 fi
-cp /bin/busybox "$T/root/bin/busybox"
 cat >"$T/root/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -87,36 +78,17 @@ dmesg | grep vkgpu
 echo "ALIVE"
 poweroff -f
 INIT
-chmod +x "$T/root/init"
-(cd "$T/root" && find . | cpio -o -H newc --quiet) >"$T/initrd.cpio"
+busybox_initrd
 
 "$B/gpud" --device sim --socket "$S" --foreground 2>"$T/gpud.log" &
 gpid=$!
-i=0
-while [ ! -S "$S" ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_until 10 test -S "$S"
 
-rm -f "$T/in"
-mkfifo "$T/in"
-setsid sh -c 'echo $$ >"$0/pgid"; "$@" <&4 4<&- & echo $! >"$0/pid"
-	wait $!; echo $? >"$0/rc"' \
-	"$T" "$L" mem=128M seccomp=on initrd="$T/initrd.cpio" \
+uml_boot "$L" mem=128M seccomp=on initrd="$T/initrd.cpio" \
 	con=null con0=fd:0,fd:1 uml_dir="$T/uml" umid=vkgpu \
-	vkgpu.socket="$S" 4<"$T/in" 2>&1 |
-	cat >"$T/raw" &
-exec 3>"$T/in"
-i=0
-while [ ! -s "$T/pid" ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-pid=$(cat "$T/pid" 2>/dev/null)
-pgid=$(cat "$T/pgid" 2>/dev/null)
+	vkgpu.socket="$S"
 M=$T/uml/vkgpu/mconsole
 
-out() { tr -d '\r' <"$T/raw" >"$T/out" 2>/dev/null; }
 # SECONDS PATTERN: the console shows a line matching PATTERN.
 wait_for() {
 	i=0
@@ -169,11 +141,7 @@ check "freeze releases the device" "$T/mc.log" grep -qx frozen "$T/mc.log"
 "$B/gpud" --device sim:vram=32 --socket "$T/run/gpu32.sock" --foreground \
 	2>"$T/gpud32.log" &
 g2pid=$!
-i=0
-while [ ! -S "$T/run/gpu32.sock" ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_until 10 test -S "$T/run/gpu32.sock"
 check "thaw onto a device with 32 MiB VRAM is refused" "$T/mc.log" \
 	sh -c '! "$0" "$1" config vkgpu=thaw:"$2" >>"$3" 2>&1' \
 	"$T/mconsole" "$M" "$T/run/gpu32.sock" "$T/mc.log"
@@ -195,11 +163,7 @@ kill "$gpid"
 wait "$gpid" 2>/dev/null
 "$B/gpud" --device sim --socket "$S" --foreground 2>"$T/gpud2.log" &
 gpid=$!
-i=0
-while [ ! -S "$S" ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_until 10 test -S "$S"
 "$B/gpustate" screenshot --server "$S" -o "$T/fresh.png" >>"$T/shot.log" 2>&1
 check "the fresh gpud shows nothing of the guest's picture" "$T/shot.log" \
 	sh -c '! cmp -s "$0" "$1"' "$T/before.png" "$T/fresh.png"
@@ -225,11 +189,7 @@ check "a modeset after gpud died fails cleanly" "$T/out" \
 check "the guest logs the lost device" "$T/out" \
 	grep -q 'graphics device lost' "$T/out"
 check "the guest keeps running" "$T/out" grep -qx ALIVE "$T/out"
-i=0
-while [ ! -s "$T/rc" ] && [ $i -lt 300 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_until 30 test -s "$T/rc"
 check "the guest powers off cleanly" "$T/out" test "$(cat "$T/rc" 2>/dev/null)" = 0
 out
 check "no kernel oops or BUG" "$T/out" \

@@ -16,6 +16,8 @@
 # kernel from SYS_BUILD, default build/sys). Needs xvfb, xdotool and
 # xtightvncviewer (install-deps.sh). Prints "ok - NAME" / "not ok - NAME".
 set -u
+# shellcheck source=tests/sys/lib/uml.sh
+. "$(dirname "$0")/lib/uml.sh"
 B=$1
 SYS=${SYS_BUILD:-build/sys}
 L=$SYS/linux
@@ -33,13 +35,6 @@ pid=  # the UML process; a session leader, so -$pid is its group
 pgid= # the group of the wrapper shell that waits for it
 gpid='' xpid='' vpid='' spid=''
 
-reap() {
-	[ -n "$pid" ] && kill -KILL "-$pid" 2>/dev/null
-	[ -n "$pgid" ] && kill -KILL "-$pgid" 2>/dev/null
-	pid=
-	pgid=
-}
-
 cleanup() {
 	reap
 	exec 3>&- 2>/dev/null
@@ -51,27 +46,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() { echo "ok - $1"; }
-nok() {
-	echo "not ok - $1"
-	[ -z "${2:-}" ] || sed 's/^/# /' "$2"
-}
 # NAME LOG COMMAND...: passes when the command succeeds; LOG is shown
 # otherwise.
 check() {
 	name=$1 log=$2
 	shift 2
 	if "$@"; then ok "$name"; else nok "$name" "$log"; fi
-}
-# SECONDS COMMAND...: retries the command every 0.1 s until it succeeds.
-wait_until() {
-	n=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		[ "$n" -le 0 ] && return 1
-		n=$((n - 1))
-		sleep 0.1
-	done
 }
 
 for tool in "$L" "$B/gpud" "$B/gpustate"; do
@@ -90,7 +70,6 @@ done
 # ---- The initramfs: busybox, the event dumper, an init that shows the
 # device, dumps events, and answers the host's lines on the console.
 mkdir -p "$T/root/bin"
-cp /bin/busybox "$T/root/bin/busybox"
 if ! cc -static -O2 -o "$T/root/bin/evdump" tests/sys/vkinput_evdump.c \
 	2>"$T/cc.log"; then
 	nok "vkinput_evdump builds static" "$T/cc.log"
@@ -115,8 +94,7 @@ echo "CHECK-DONE"
 read -r line
 poweroff -f
 INIT
-chmod +x "$T/root/init"
-(cd "$T/root" && find . | cpio -o -H newc --quiet) >"$T/initrd.cpio"
+busybox_initrd
 
 # ---- gpud, with the mode the pointer scaling is checked against.
 mkdir -p "$T/run"
@@ -144,25 +122,13 @@ vnc_is_1024x768() {
 }
 check "VNC shows the 1024x768 mode" "$T/gpud.log" wait_until $WAIT vnc_is_1024x768
 
-# ---- Booting: console in through a fifo, out through a pipe (see
-# test_uml_boot.sh). The hostile host's feed (fd 6) is not passed on: its
-# end of file must reach socat.
+# ---- Booting: console in through a fifo, out through a pipe
+# (uml_boot in tests/sys/lib/uml.sh). The hostile host's feed (fd 6) is
+# not passed on: its end of file must reach socat.
 boot() { # N [SOCKET]: the Nth boot, with vkinput.socket=SOCKET if given
-	rm -f "$T/in" "$T/raw" "$T/pid" "$T/pgid" "$T/rc"
-	mkfifo "$T/in"
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	setsid sh -c 'echo $$ >"$0/pgid"; "$@" <&4 4<&- & echo $! >"$0/pid"
-		wait $!; echo $? >"$0/rc"' \
-		"$T" "$L" mem=64M initrd="$T/initrd.cpio" con=null con0=fd:0,fd:1 \
+	uml_boot "$L" mem=64M initrd="$T/initrd.cpio" con=null con0=fd:0,fd:1 \
 		uml_dir="$T/uml" umid="vkinput$1" seccomp=on \
-		${2:+"vkinput.socket=$2"} 4<"$T/in" 2>&1 6>&- | cat >"$T/raw" 6>&- &
-	exec 3>"$T/in"
-	wait_until 5 test -s "$T/pid"
-	pid=$(cat "$T/pid" 2>/dev/null)
-	pgid=$(cat "$T/pgid" 2>/dev/null)
-}
-out() {
-	if [ -f "$T/raw" ]; then tr -d '\r' <"$T/raw" >"$T/out"; else : >"$T/out"; fi
+		${2:+"vkinput.socket=$2"}
 }
 shows() { # PATTERN: the console has a line matching it
 	out

@@ -17,6 +17,9 @@
 # SYS_BUILD, default build/sys). Needs socat and cc. Prints "ok - NAME" /
 # "not ok - NAME".
 set -u
+# shellcheck source=tests/sys/lib/uml.sh
+. "$(dirname "$0")/lib/uml.sh"
+NOK_LINES=40
 SYS=${SYS_BUILD:-build/sys}
 L=$SYS/linux
 T=$(mktemp -d)
@@ -29,13 +32,6 @@ pid=  # the UML process; a session leader, so -$pid is its group
 pgid= # the group of the wrapper shell that waits for it
 apid='' bpid='' fpid=''
 
-reap() {
-	[ -n "$pid" ] && kill -KILL "-$pid" 2>/dev/null
-	[ -n "$pgid" ] && kill -KILL "-$pgid" 2>/dev/null
-	pid=
-	pgid=
-}
-
 cleanup() {
 	reap
 	exec 3>&- 6>&- 7>&- 2>/dev/null
@@ -46,27 +42,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() { echo "ok - $1"; }
-nok() {
-	echo "not ok - $1"
-	[ -z "${2:-}" ] || tail -n 40 "$2" | sed 's/^/# /'
-}
 # NAME LOG COMMAND...: passes when the command succeeds; LOG is shown
 # otherwise.
 check() {
 	name=$1 log=$2
 	shift 2
 	if "$@"; then ok "$name"; else nok "$name" "$log"; fi
-}
-# SECONDS COMMAND...: retries the command every 0.1 s until it succeeds.
-wait_until() {
-	n=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		[ "$n" -le 0 ] && return 1
-		n=$((n - 1))
-		sleep 0.1
-	done
 }
 
 [ -x "$L" ] || {
@@ -84,7 +65,6 @@ done
 # events and answers the host's lines on the console.
 mkdir -p "$T/root/bin" "$T/run"
 chmod 700 "$T/run"
-cp /bin/busybox "$T/root/bin/busybox"
 if ! cc -static -O2 -o "$T/root/bin/evdump" tests/sys/vkinput_evdump.c \
 	2>"$T/cc.log" ||
 	! cc -O2 -o "$T/mconsole" tests/sys/mconsole.c 2>>"$T/cc.log"; then
@@ -106,29 +86,16 @@ echo "CHECK-DONE"
 read -r line
 poweroff -f
 INIT
-chmod +x "$T/root/init"
-(cd "$T/root" && find . | cpio -o -H newc --quiet) >"$T/initrd.cpio"
+busybox_initrd
 
-# ---- Booting: console in through a fifo, out through a pipe (see
-# test_vkinput.sh). The servers' feeds (fds 6, 7) are not passed on.
+# ---- Booting: console in through a fifo, out through a pipe
+# (uml_boot in tests/sys/lib/uml.sh). The servers' feeds (fds 6, 7) are
+# not passed on.
 boot() { # N [SOCKET]: the Nth boot, with vkinput.socket=SOCKET if given
-	rm -f "$T/in" "$T/raw" "$T/pid" "$T/pgid" "$T/rc"
-	mkfifo "$T/in"
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	setsid sh -c 'echo $$ >"$0/pgid"; "$@" <&4 4<&- & echo $! >"$0/pid"
-		wait $!; echo $? >"$0/rc"' \
-		"$T" "$L" mem=64M initrd="$T/initrd.cpio" con=null con0=fd:0,fd:1 \
+	uml_boot "$L" mem=64M initrd="$T/initrd.cpio" con=null con0=fd:0,fd:1 \
 		uml_dir="$T/uml" umid="vkinfreeze$1" seccomp=on \
-		${2:+"vkinput.socket=$2"} 4<"$T/in" 2>&1 6>&- 7>&- |
-		cat >"$T/raw" 6>&- 7>&- &
-	exec 3>"$T/in"
-	wait_until 5 test -s "$T/pid"
-	pid=$(cat "$T/pid" 2>/dev/null)
-	pgid=$(cat "$T/pgid" 2>/dev/null)
+		${2:+"vkinput.socket=$2"}
 	M=$T/uml/vkinfreeze$1/mconsole
-}
-out() {
-	if [ -f "$T/raw" ]; then tr -d '\r' <"$T/raw" >"$T/out"; else : >"$T/out"; fi
 }
 shows() { # PATTERN: the console has a line matching it
 	out

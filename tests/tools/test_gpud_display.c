@@ -10,32 +10,22 @@
  * an idle reporting client causing no periodic frames, and periodic
  * refresh again once the reporting client has gone.
  */
-#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../helpers/th_device.h"
-#include "dev/backend.h"
+#include "../helpers/th_gpud.h"
 
 #define W 640
 #define H 480
-
-static char build_dir[PATH_MAX]; /* where gpud is */
-static char work[] = "/tmp/gpud-display-XXXXXX";
 
 static long long now_ms(void)
 {
@@ -47,115 +37,27 @@ static long long now_ms(void)
 
 /* ---- gpud ---- */
 
-struct gpud {
-	pid_t pid;
-	int vnc;
-	char sock[256], log[256];
-};
-
-static void spawn(const char *const argv[], const char *log, pid_t parent)
+static void wait_log(const struct th_gpud *g, const char *what, int n)
 {
-	int fd;
-
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent)
-		_exit(127);
-	fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-	if (fd >= 0) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-	}
-	execv(argv[0], (char *const *)argv);
-	_exit(127);
-}
-
-/* Lines of log containing what; *num gets the number after the first
- * occurrence of after in the last such line. */
-static int log_count(const char *log, const char *what, const char *after,
-		     long long *num)
-{
-	char line[512], *p;
-	FILE *f = fopen(log, "r");
-	int n = 0;
-
-	while (f && fgets(line, sizeof(line), f)) {
-		if (!strstr(line, what))
-			continue;
-		n++;
-		if (num && (p = strstr(line, after)))
-			*num = atoll(p + strlen(after));
-	}
-	if (f)
-		fclose(f);
-	return n;
-}
-
-static void wait_log(const struct gpud *g, const char *what, int n)
-{
-	for (int i = 0; i < 500 && log_count(g->log, what, "", NULL) < n; i++)
-		usleep(10000);
-	ck_assert_msg(log_count(g->log, what, "", NULL) >= n,
-		      "gpud did not log \"%s\" %d times, see %s", what, n,
-		      g->log);
-}
-
-static void gpud_start(struct gpud *g, const char *name)
-{
-	char bin[PATH_MAX + 8];
-	const char *argv[] = {bin,	  "--device",	  "sim",
-			      "--socket", g->sock,	  "--vnc",
-			      "0",	  "--foreground", NULL};
-	pid_t parent = getpid();
-	long long port = 0;
-	int st;
-
-	snprintf(bin, sizeof(bin), "%s/gpud", build_dir);
-	snprintf(g->sock, sizeof(g->sock), "%s/%s/gpu.sock", work, name);
-	snprintf(g->log, sizeof(g->log), "%s/%s.log", work, name);
-	g->pid = fork();
-	ck_assert_int_ge(g->pid, 0);
-	if (g->pid == 0)
-		spawn(argv, g->log, parent);
-	for (int i = 0;
-	     i < 500 && !log_count(g->log, "display over VNC", "", NULL); i++) {
-		ck_assert_msg(waitpid(g->pid, &st, WNOHANG) == 0,
-			      "gpud exited early, see %s", g->log);
-		usleep(10000);
-	}
-	ck_assert_msg(log_count(g->log, "display over VNC", " port ", &port),
-		      "gpud did not start, see %s", g->log);
-	ck_assert_int_gt(port, 0);
-	g->vnc = (int)port;
-}
-
-static void gpud_stop(struct gpud *g)
-{
-	int st;
-
-	ck_assert(kill(g->pid, SIGTERM) == 0);
-	ck_assert(waitpid(g->pid, &st, 0) == g->pid);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		      "gpud ended with status 0x%x", st);
-	ck_assert_int_eq(log_count(g->log, "Sanitizer", "", NULL), 0);
-	ck_assert_int_eq(log_count(g->log, "runtime error", "", NULL), 0);
+	th_wait_log(g->log, what, n, 5000);
 }
 
 /* Frames gpud's display has decoded so far (SIGUSR1, then its log). */
-static long long frames(const struct gpud *g)
+static long long frames(const struct th_gpud *g)
 {
 	const char *what = "frames decoded";
-	int n = log_count(g->log, what, "", NULL);
+	int n = th_log_count(g->log, what, "", NULL);
 	long long num = -1;
 
 	ck_assert(kill(g->pid, SIGUSR1) == 0);
 	wait_log(g, what, n + 1);
-	log_count(g->log, what, "display: ", &num);
+	th_log_count(g->log, what, "display: ", &num);
 	ck_assert_int_ge(num, 0);
 	return num;
 }
 
 /* Frames decoded in the next ms milliseconds. */
-static long long frames_in(const struct gpud *g, int ms)
+static long long frames_in(const struct th_gpud *g, int ms)
 {
 	long long a = frames(g);
 
@@ -171,13 +73,11 @@ struct client {
 	uint64_t size;
 };
 
-static void client_open(struct client *c, const struct gpud *g)
+static void client_open(struct client *c, const struct th_gpud *g)
 {
-	char spec[300];
 	struct err e = {{0}};
 
-	snprintf(spec, sizeof(spec), "unix:%s", g->sock);
-	ck_assert_msg(backend_open(spec, &c->hw, &e) == 0, "%s", e.msg);
+	c->hw = th_gpud_client(g);
 	c->vram = hw_region_map(c->hw, HW_REGION_BAR0, &c->size, &e);
 	ck_assert_msg(c->vram, "map VRAM: %s", e.msg);
 }
@@ -244,34 +144,6 @@ struct viewer {
 	uint32_t *fb; /* XRGB, as the pixel format asked for */
 };
 
-static void get(int fd, void *buf, size_t n)
-{
-	uint8_t *p = buf;
-
-	while (n) {
-		ssize_t r = recv(fd, p, n, 0);
-
-		ck_assert_msg(r > 0, "rfb: %s", r ? strerror(errno) : "EOF");
-		p += r;
-		n -= (size_t)r;
-	}
-}
-
-static void put(int fd, const void *buf, size_t n)
-{
-	ck_assert_int_eq(send(fd, buf, n, MSG_NOSIGNAL), (ssize_t)n);
-}
-
-static unsigned be16(const uint8_t *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)be16(p) << 16 | be16(p + 2);
-}
-
 static void viewer_resize(struct viewer *v, unsigned w, unsigned h)
 {
 	free(v->fb);
@@ -289,32 +161,13 @@ static void viewer_open(struct viewer *v, int port)
 					0, 255, 0, 255, 16, 8,	0, 0, 0, 0};
 	static const uint8_t enc[12] = {2, 0, 0,    2,	  0,	0,
 					0, 0, 0xff, 0xff, 0xff, 0x21};
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-				 .sin_port = htons((uint16_t)port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	struct timeval tv = {.tv_sec = 5};
-	uint8_t buf[24], n, one = 1;
+	unsigned w, h;
 
-	v->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(v->fd, 0);
-	setsockopt(v->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	ck_assert(connect(v->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-	get(v->fd, buf, 12);
-	put(v->fd, "RFB 003.008\n", 12);
-	get(v->fd, &n, 1);
-	ck_assert_uint_ge(n, 1);
-	get(v->fd, buf, n);
-	put(v->fd, &one, 1);
-	get(v->fd, buf, 4);
-	ck_assert_uint_eq(be32(buf), 0);
-	put(v->fd, &one, 1);
-	get(v->fd, buf, 24);
+	v->fd = th_rfb_open(port, &w, &h);
 	v->fb = NULL;
-	viewer_resize(v, be16(buf), be16(buf + 2));
-	for (uint32_t len = be32(buf + 20); len--;)
-		get(v->fd, buf, 1);
-	put(v->fd, fmt, sizeof(fmt));
-	put(v->fd, enc, sizeof(enc));
+	viewer_resize(v, w, h);
+	th_put(v->fd, fmt, sizeof(fmt));
+	th_put(v->fd, enc, sizeof(enc));
 }
 
 static void viewer_close(struct viewer *v)
@@ -331,7 +184,7 @@ static void viewer_request(struct viewer *v, int incremental)
 	m[7] = (uint8_t)v->w;
 	m[8] = (uint8_t)(v->h >> 8);
 	m[9] = (uint8_t)v->h;
-	put(v->fd, m, sizeof(m));
+	th_put(v->fd, m, sizeof(m));
 }
 
 static void read_rect(struct viewer *v)
@@ -339,19 +192,19 @@ static void read_rect(struct viewer *v)
 	uint8_t hdr[12];
 	unsigned x, y, w, h;
 
-	get(v->fd, hdr, 12);
-	x = be16(hdr);
-	y = be16(hdr + 2);
-	w = be16(hdr + 4);
-	h = be16(hdr + 6);
-	if ((int32_t)be32(hdr + 8) == -223) { /* DesktopSize */
+	th_get(v->fd, hdr, 12);
+	x = th_be16(hdr);
+	y = th_be16(hdr + 2);
+	w = th_be16(hdr + 4);
+	h = th_be16(hdr + 6);
+	if ((int32_t)th_be32(hdr + 8) == -223) { /* DesktopSize */
 		viewer_resize(v, w, h);
 		return;
 	}
-	ck_assert_int_eq(be32(hdr + 8), 0);
+	ck_assert_int_eq(th_be32(hdr + 8), 0);
 	ck_assert(x + w <= v->w && y + h <= v->h);
 	for (unsigned r = y; r < y + h; r++)
-		get(v->fd, v->fb + (size_t)r * v->w + x, (size_t)w * 4);
+		th_get(v->fd, v->fb + (size_t)r * v->w + x, (size_t)w * 4);
 }
 
 /* Apply the next FramebufferUpdate if one arrives within ms; then ask for
@@ -363,9 +216,9 @@ static int viewer_update(struct viewer *v, int ms)
 
 	if (ms < 0 || poll(&p, 1, ms) != 1)
 		return 0;
-	get(v->fd, hdr, 4);
+	th_get(v->fd, hdr, 4);
 	ck_assert_uint_eq(hdr[0], 0);
-	for (unsigned i = be16(hdr + 2); i--;)
+	for (unsigned i = th_be16(hdr + 2); i--;)
 		read_rect(v);
 	viewer_request(v, 1);
 	return 1;
@@ -392,16 +245,16 @@ static long long wait_shows(struct viewer *v, unsigned x, unsigned y,
 /* ---- Setup shared by the tests ---- */
 
 /* gpud and a client that has modeset. */
-static void start_modeset(struct gpud *g, struct client *c, const char *name)
+static void start_modeset(struct th_gpud *g, struct client *c, const char *name)
 {
-	gpud_start(g, name);
+	th_gpud_start(g, name, TH_GPUD_VNC);
 	client_open(c, g);
 	modeset(c);
 }
 
 /* Then: the screen filled and reported (the client reports damage from
  * now on), and a viewer that shows it. */
-static void fill_and_view(struct gpud *g, struct client *c, struct viewer *v)
+static void fill_and_view(struct th_gpud *g, struct client *c, struct viewer *v)
 {
 	draw(c, 0, 0, H, 0x102030);
 	report(c, 0, 0, W, H);
@@ -412,7 +265,7 @@ static void fill_and_view(struct gpud *g, struct client *c, struct viewer *v)
 		      "the viewer never showed the first picture");
 }
 
-static void setup(struct gpud *g, struct client *c, struct viewer *v,
+static void setup(struct th_gpud *g, struct client *c, struct viewer *v,
 		  const char *name)
 {
 	start_modeset(g, c, name);
@@ -423,10 +276,10 @@ static void setup(struct gpud *g, struct client *c, struct viewer *v,
 
 START_TEST(damage_window_answers_over_vfio_user)
 {
-	struct gpud g;
+	struct th_gpud g;
 	struct client c;
 
-	gpud_start(&g, "magic");
+	th_gpud_start(&g, "magic", TH_GPUD_VNC);
 	client_open(&c, &g);
 	ck_assert_uint_eq(bar2_read(&c, 0xf00), 0x44555047);
 	ck_assert_uint_eq(bar2_read(&c, 0xf04), 1);
@@ -441,7 +294,7 @@ START_TEST(damage_window_answers_over_vfio_user)
 	client_close(&c);
 	ck_assert(kill(g.pid, SIGUSR1) == 0);
 	wait_log(&g, "2 damage rectangles reported, 2 ignored", 1);
-	gpud_stop(&g);
+	th_gpud_stop(&g);
 }
 END_TEST
 
@@ -451,7 +304,7 @@ START_TEST(reported_damage_reaches_the_viewer_promptly)
 {
 	static const uint32_t colors[] = {0xff0000, 0x00ff00, 0x0000ff,
 					  0xffff00, 0x00ffff, 0xff00ff};
-	struct gpud g;
+	struct th_gpud g;
 	struct client c;
 	struct viewer v;
 	long long f0, worst = 0;
@@ -473,7 +326,7 @@ START_TEST(reported_damage_reaches_the_viewer_promptly)
 	ck_assert_int_le(frames(&g) - f0, 6 + 3);
 	viewer_close(&v);
 	client_close(&c);
-	gpud_stop(&g);
+	th_gpud_stop(&g);
 }
 END_TEST
 
@@ -481,7 +334,7 @@ END_TEST
  * half a second after the previous frame, there within two. */
 START_TEST(unreported_drawing_waits_for_the_idle_refresh)
 {
-	struct gpud g;
+	struct th_gpud g;
 	struct client c;
 	struct viewer v;
 	long long ms;
@@ -498,7 +351,7 @@ START_TEST(unreported_drawing_waits_for_the_idle_refresh)
 	ck_assert_msg(ms >= 0, "the idle refresh never showed it");
 	viewer_close(&v);
 	client_close(&c);
-	gpud_stop(&g);
+	th_gpud_stop(&g);
 }
 END_TEST
 
@@ -506,7 +359,7 @@ END_TEST
  * it has gone, periodic refresh again, as before any report. */
 START_TEST(idle_reporting_client_causes_no_periodic_frames)
 {
-	struct gpud g;
+	struct th_gpud g;
 	struct client c, other;
 	struct viewer v;
 	long long n;
@@ -531,7 +384,7 @@ START_TEST(idle_reporting_client_causes_no_periodic_frames)
 		      "not shown within 500 ms after the reporter left");
 	client_close(&other);
 	viewer_close(&v);
-	gpud_stop(&g);
+	th_gpud_stop(&g);
 }
 END_TEST
 
@@ -539,26 +392,7 @@ END_TEST
 
 static void make_work(void)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	/* BUILD/tests/tools/test_gpud_display: gpud is in BUILD. */
-	if (n <= 0)
-		abort();
-	exe[n] = 0;
-	snprintf(build_dir, sizeof(build_dir), "%s",
-		 dirname(dirname(dirname(exe))));
-	if (!mkdtemp(work))
-		abort();
-}
-
-static void remove_work(void)
-{
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", work);
+	th_work_make("/tmp/gpud-display-XXXXXX");
 }
 
 static Suite *suite(void)
@@ -566,7 +400,7 @@ static Suite *suite(void)
 	Suite *s = suite_create("gpud_display");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_unchecked_fixture(tc, make_work, remove_work);
+	tcase_add_unchecked_fixture(tc, make_work, th_work_remove);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, damage_window_answers_over_vfio_user);
 	tcase_add_test(tc, reported_damage_reaches_the_viewer_promptly);

@@ -14,14 +14,11 @@
 #include <GL/osmesa.h>
 #include <check.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -29,6 +26,7 @@
 #include <unistd.h>
 
 #include "../helpers/th_device.h"
+#include "../helpers/th_gpud.h"
 #include "dev/backend.h"
 #include "lib/image.h"
 #include "lib/mig_stream.h"
@@ -54,95 +52,11 @@ const char *__lsan_default_options(void)
 	return "print_suppressions=0";
 }
 
-static char build_dir[PATH_MAX]; /* where gpud and gpustate are */
-static char work[] = "/tmp/gpud-e2e-XXXXXX";
-
 /* ---- Processes ---- */
 
-struct gpud {
-	pid_t pid;
-	char sock[256], log[256];
-};
-
-/* In a child of parent: exec argv with stdout and stderr to log. */
-static void spawn(const char *const argv[], const char *log, pid_t parent)
+static void gpud_start(struct th_gpud *g, const char *name)
 {
-	int fd;
-
-	/* Dies with the test process, whatever way the test ends. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent)
-		_exit(127);
-	fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0600);
-	if (fd >= 0) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-	}
-	execv(argv[0], (char *const *)argv);
-	_exit(127);
-}
-
-/* Has gpud said it serves (after listen) in its log? */
-static int serving(const char *log)
-{
-	char line[512];
-	FILE *f = fopen(log, "r");
-	int yes = 0;
-
-	while (f && !yes && fgets(line, sizeof(line), f))
-		yes = !strncmp(line, "gpud: serving", 13);
-	if (f)
-		fclose(f);
-	return yes;
-}
-
-/* Start gpud serving a fresh model at WORK/name/gpu.sock; with vnc
- * (a port number) also the display. */
-static void gpud_start_vnc(struct gpud *g, const char *name, const char *vnc)
-{
-	char bin[PATH_MAX + 8];
-	const char *argv[] = {bin,
-			      "--device",
-			      "sim",
-			      "--socket",
-			      g->sock,
-			      "--foreground",
-			      vnc ? "--vnc" : NULL,
-			      vnc,
-			      NULL};
-	pid_t parent = getpid();
-
-	snprintf(bin, sizeof(bin), "%s/gpud", build_dir);
-	snprintf(g->sock, sizeof(g->sock), "%s/%s/gpu.sock", work, name);
-	snprintf(g->log, sizeof(g->log), "%s/%s.log", work, name);
-	g->pid = fork();
-	ck_assert_int_ge(g->pid, 0);
-	if (g->pid == 0)
-		spawn(argv, g->log, parent);
-	for (int i = 0; i < 400 && !serving(g->log); i++) {
-		int st;
-
-		ck_assert_msg(waitpid(g->pid, &st, WNOHANG) == 0,
-			      "gpud exited early, see %s", g->log);
-		usleep(10000);
-	}
-	ck_assert_msg(serving(g->log), "gpud did not start");
-}
-
-static void gpud_start(struct gpud *g, const char *name)
-{
-	gpud_start_vnc(g, name, NULL);
-}
-
-static void gpud_stop(struct gpud *g)
-{
-	int st;
-
-	ck_assert(kill(g->pid, SIGTERM) == 0);
-	ck_assert(waitpid(g->pid, &st, 0) == g->pid);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		      "gpud ended with status 0x%x", st);
-	ck_assert(access(g->sock, F_OK) != 0);
+	th_gpud_start(g, name, 0);
 }
 
 /* Start gpustate with args, its output to WORK/gpustate.log; its pid. */
@@ -151,15 +65,10 @@ static pid_t gpustate_start(const char *a1, const char *a2, const char *a3,
 {
 	char bin[PATH_MAX + 16], log[300];
 	const char *argv[] = {bin, a1, a2, a3, a4, a5, NULL};
-	pid_t pid, parent = getpid();
 
-	snprintf(bin, sizeof(bin), "%s/gpustate", build_dir);
-	snprintf(log, sizeof(log), "%s/gpustate.log", work);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0)
-		spawn(argv, log, parent);
-	return pid;
+	snprintf(bin, sizeof(bin), "%s/gpustate", th_build);
+	snprintf(log, sizeof(log), "%s/gpustate.log", th_work);
+	return th_spawn(argv, log);
 }
 
 /* Wait for the gpustate at pid; its exit code. */
@@ -176,17 +85,6 @@ static int gpustate(const char *a1, const char *a2, const char *a3,
 		    const char *a4, const char *a5)
 {
 	return gpustate_wait(gpustate_start(a1, a2, a3, a4, a5));
-}
-
-static struct hw *client(const struct gpud *g)
-{
-	char spec[300];
-	struct hw *hw = NULL;
-	struct err e = {{0}};
-
-	snprintf(spec, sizeof(spec), "unix:%s", g->sock);
-	ck_assert_msg(backend_open(spec, &hw, &e) == 0, "%s", e.msg);
-	return hw;
 }
 
 /* ---- Pictures ---- */
@@ -281,11 +179,11 @@ static void assert_png(const char *png, const uint8_t *px)
 }
 
 /* `gpustate screenshot --server` equals px exactly. */
-static void assert_screen(const struct gpud *g, const uint8_t *px)
+static void assert_screen(const struct th_gpud *g, const uint8_t *px)
 {
 	char png[300];
 
-	snprintf(png, sizeof(png), "%s/shot.png", work);
+	snprintf(png, sizeof(png), "%s/shot.png", th_work);
 	ck_assert_int_eq(gpustate("screenshot", "--server", g->sock, "-o", png),
 			 0);
 	assert_png(png, px);
@@ -309,24 +207,24 @@ static void save(struct hw *hw, uint8_t **buf, size_t *len)
 
 START_TEST(mesa_frame_in_mapped_vram_is_what_screenshot_shows)
 {
-	struct gpud g;
+	struct th_gpud g;
 	struct hw *hw;
 
 	gpud_start(&g, "shot");
-	hw = client(&g);
+	hw = th_gpud_client(&g);
 	th_run_file(hw, "bochs-modeset.gs");
 	modeset(hw);
 	render(frame1, 35.0f);
 	upload(hw, frame1, 0);
 	hw_destroy(hw); /* gpud serves one client at a time */
 	assert_screen(&g, frame1);
-	gpud_stop(&g);
+	th_gpud_stop(&g);
 }
 END_TEST
 
 START_TEST(state_saved_from_one_gpud_loads_into_a_fresh_one)
 {
-	struct gpud a, b;
+	struct th_gpud a, b;
 	struct gs_state sa, sb;
 	struct err e = {{0}};
 	uint8_t *buf, *again;
@@ -334,15 +232,15 @@ START_TEST(state_saved_from_one_gpud_loads_into_a_fresh_one)
 	struct hw *hw;
 
 	gpud_start(&a, "a");
-	hw = client(&a);
+	hw = th_gpud_client(&a);
 	modeset(hw);
 	render(frame1, 60.0f);
 	upload(hw, frame1, 0);
 	save(hw, &buf, &len);
 	hw_destroy(hw);
-	gpud_stop(&a); /* the device is gone: power-cycled */
+	th_gpud_stop(&a); /* the device is gone: power-cycled */
 	gpud_start(&b, "b");
-	hw = client(&b);
+	hw = th_gpud_client(&b);
 	ck_assert_msg(vfu_client_load(hw, buf, len, &e) == 0, "%s", e.msg);
 	save(hw, &again, &len2);
 	decode(buf, len, &sa);
@@ -354,7 +252,7 @@ START_TEST(state_saved_from_one_gpud_loads_into_a_fresh_one)
 	gs_state_free(&sb);
 	free(buf);
 	free(again);
-	gpud_stop(&b);
+	th_gpud_stop(&b);
 }
 END_TEST
 
@@ -374,7 +272,7 @@ static int draw_second(void *ctx, unsigned pass, struct err *e)
 
 START_TEST(pre_copy_carries_a_frame_drawn_during_the_migration)
 {
-	struct gpud a, b;
+	struct th_gpud a, b;
 	struct second_frame sf;
 	struct vfu_precopy p = {.passes = 1, .between = draw_second};
 	struct err e = {{0}};
@@ -383,7 +281,7 @@ START_TEST(pre_copy_carries_a_frame_drawn_during_the_migration)
 	struct hw *hw;
 
 	gpud_start(&a, "pa");
-	hw = client(&a);
+	hw = th_gpud_client(&a);
 	modeset(hw);
 	render(frame1, 10.0f);
 	render(frame2, 80.0f);
@@ -394,19 +292,19 @@ START_TEST(pre_copy_carries_a_frame_drawn_during_the_migration)
 		      "%s", e.msg);
 	ck_assert_uint_lt(p.final_bytes, p.last_bytes);
 	hw_destroy(hw);
-	gpud_stop(&a);
+	th_gpud_stop(&a);
 	gpud_start(&b, "pb");
-	hw = client(&b);
+	hw = th_gpud_client(&b);
 	ck_assert_msg(vfu_client_load(hw, buf, len, &e) == 0, "%s", e.msg);
 	hw_destroy(hw);
 	assert_screen(&b, frame2);
 	free(buf);
-	gpud_stop(&b);
+	th_gpud_stop(&b);
 }
 END_TEST
 
 /* In a child: connect, enter state, move a little data, die. */
-static void die_during(const struct gpud *g, uint32_t state)
+static void die_during(const struct th_gpud *g, uint32_t state)
 {
 	pid_t pid = fork();
 	int st;
@@ -435,13 +333,13 @@ static void die_during(const struct gpud *g, uint32_t state)
 
 START_TEST(clients_that_die_mid_migration_leave_gpud_healthy)
 {
-	struct gpud g;
+	struct th_gpud g;
 	struct hw *hw;
 	uint32_t state;
 	struct err e = {{0}};
 
 	gpud_start(&g, "die");
-	hw = client(&g);
+	hw = th_gpud_client(&g);
 	modeset(hw);
 	render(frame1, 120.0f);
 	upload(hw, frame1, 0);
@@ -449,34 +347,15 @@ START_TEST(clients_that_die_mid_migration_leave_gpud_healthy)
 	die_during(&g, VFU_STATE_STOP_COPY);
 	die_during(&g, VFU_STATE_RESUMING);
 	ck_assert(kill(g.pid, 0) == 0);
-	hw = client(&g);
+	hw = th_gpud_client(&g);
 	ck_assert(vfu_client_mig_get(hw, &state, &e) == 0);
 	ck_assert_uint_eq(state, VFU_STATE_RUNNING);
 	th_run(hw, "bar2.r16 0x502 640\nbar2.r16 0x504 480\n");
 	hw_destroy(hw);
 	assert_screen(&g, frame1);
-	gpud_stop(&g);
+	th_gpud_stop(&g);
 }
 END_TEST
-
-/* The VNC port gpud logged ("display over VNC on ADDR port N"). */
-static int vnc_port_of(const struct gpud *g)
-{
-	char line[512];
-	FILE *f = fopen(g->log, "r");
-	int port = -1;
-
-	while (f && port < 0 && fgets(line, sizeof(line), f)) {
-		const char *p = strstr(line, "display over VNC on");
-
-		if (p && (p = strstr(p, " port ")))
-			port = atoi(p + 6);
-	}
-	if (f)
-		fclose(f);
-	ck_assert_msg(port > 5900, "no VNC port in %s", g->log);
-	return port;
-}
 
 /* A real VNC client from Debian (gvnccapture, package gvncviewer) saves
  * the screen to png; it takes a display number, port - 5900. */
@@ -484,17 +363,15 @@ static void vnc_capture(int port, const char *png)
 {
 	char bin[] = "/usr/bin/gvnccapture", target[64], log[300];
 	const char *argv[] = {bin, "-q", target, png, NULL};
-	pid_t pid, parent = getpid();
+	pid_t pid;
 	int st = 0;
 
 	ck_assert_msg(access(bin, X_OK) == 0,
 		      "gvnccapture missing (install-deps.sh installs it)");
+	ck_assert_int_gt(port, 5900);
 	snprintf(target, sizeof(target), "127.0.0.1:%d", port - 5900);
-	snprintf(log, sizeof(log), "%s/gvnccapture.log", work);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0)
-		spawn(argv, log, parent);
+	snprintf(log, sizeof(log), "%s/gvnccapture.log", th_work);
+	pid = th_spawn(argv, log);
 	for (int i = 0; i < 1000 && !waitpid(pid, &st, WNOHANG); i++)
 		usleep(10000);
 	if (kill(pid, 0) == 0 && !WIFEXITED(st)) {
@@ -522,30 +399,39 @@ static int png_shows(const char *path, const uint8_t *px)
 	return same;
 }
 
+/* Does a VNC viewer capture (to WORK/name) of g's display show px? */
+static int vnc_sees(const struct th_gpud *g, const char *name,
+		    const uint8_t *px)
+{
+	char png[300];
+	int shown = 0;
+
+	snprintf(png, sizeof(png), "%s/%s", th_work, name);
+	/* Frames go out at 30 Hz; a loaded machine may need a second look. */
+	for (int i = 0; i < 5 && !shown; i++) {
+		usleep(200000);
+		vnc_capture(g->vnc, png);
+		shown = png_shows(png, px);
+	}
+	return shown;
+}
+
 /* What a VNC viewer sees of the live display equals the screenshot. */
 START_TEST(vnc_viewer_sees_the_mesa_frame)
 {
-	char png[300];
-	struct gpud g;
+	struct th_gpud g;
 	struct hw *hw;
-	int shown = 0;
 
-	gpud_start_vnc(&g, "vnc", "0");
-	hw = client(&g);
+	th_gpud_start(&g, "vnc", TH_GPUD_VNC);
+	hw = th_gpud_client(&g);
 	modeset(hw);
 	render(frame1, 200.0f);
 	upload(hw, frame1, 0);
 	hw_destroy(hw);
-	snprintf(png, sizeof(png), "%s/vnc.png", work);
-	/* Frames go out at 30 Hz; a loaded machine may need a second look. */
-	for (int i = 0; i < 5 && !shown; i++) {
-		usleep(200000);
-		vnc_capture(vnc_port_of(&g), png);
-		shown = png_shows(png, frame1);
-	}
-	ck_assert_msg(shown, "the VNC viewer does not see the Mesa frame");
+	ck_assert_msg(vnc_sees(&g, "vnc.png", frame1),
+		      "the VNC viewer does not see the Mesa frame");
 	assert_screen(&g, frame1);
-	gpud_stop(&g);
+	th_gpud_stop(&g);
 }
 END_TEST
 
@@ -554,25 +440,13 @@ END_TEST
 /* Lines of path that contain text. */
 static int lines_with(const char *path, const char *text)
 {
-	char line[1024];
-	FILE *f = fopen(path, "r");
-	int n = 0;
-
-	while (f && fgets(line, sizeof(line), f))
-		n += strstr(line, text) != NULL;
-	if (f)
-		fclose(f);
-	return n;
+	return th_log_count(path, text, "", NULL);
 }
 
 /* Wait up to 10 s until gpud's log has n lines with text. */
-static void wait_log(const struct gpud *g, const char *text, int n)
+static void wait_log(const struct th_gpud *g, const char *text, int n)
 {
-	for (int i = 0; i < 1000 && lines_with(g->log, text) < n; i++)
-		usleep(10000);
-	ck_assert_msg(lines_with(g->log, text) >= n,
-		      "gpud logged '%s' %d times, not %d; see %s", text,
-		      lines_with(g->log, text), n, g->log);
+	th_wait_log(g->log, text, n, 10000);
 }
 
 static long long now_ms(void)
@@ -587,18 +461,18 @@ static const char *gpustate_log(void)
 {
 	static char log[300];
 
-	snprintf(log, sizeof(log), "%s/gpustate.log", work);
+	snprintf(log, sizeof(log), "%s/gpustate.log", th_work);
 	return log;
 }
 
 /* The vkernel's driver stays connected; gpustate inspects meanwhile. */
 START_TEST(gpustate_inspects_while_another_client_stays_connected)
 {
-	struct gpud g;
+	struct th_gpud g;
 	struct hw *hw;
 
 	gpud_start(&g, "idle");
-	hw = client(&g);
+	hw = th_gpud_client(&g);
 	modeset(hw);
 	render(frame1, 15.0f);
 	upload(hw, frame1, 0);
@@ -611,7 +485,7 @@ START_TEST(gpustate_inspects_while_another_client_stays_connected)
 	th_run(hw, "bar2.r16 0x502 640\nbar2.w16 0x512 0\n");
 	hw_destroy(hw);
 	ck_assert_int_eq(lines_with(g.log, "2 of 8"), 3);
-	gpud_stop(&g);
+	th_gpud_stop(&g);
 }
 END_TEST
 
@@ -620,20 +494,20 @@ END_TEST
 START_TEST(a_client_waits_while_another_has_the_device_stopped)
 {
 	char png[300];
-	struct gpud g;
+	struct th_gpud g;
 	struct hw *a, *b;
 	struct mig_buf data = {0};
 	struct err e = {{0}};
 	pid_t shot;
 
 	gpud_start(&g, "hold");
-	a = client(&g);
+	a = th_gpud_client(&g);
 	modeset(a);
 	render(frame1, 25.0f);
 	upload(a, frame1, 0);
 	ck_assert_msg(vfu_client_mig_set(a, VFU_STATE_PRE_COPY, &e) == 0, "%s",
 		      e.msg);
-	b = client(&g);
+	b = th_gpud_client(&g);
 	ck_assert_int_eq(vfu_client_mig_set(b, VFU_STATE_STOP_COPY, &e),
 			 -EBUSY);
 	wait_log(&g, "another client's migration is in progress", 1);
@@ -641,7 +515,7 @@ START_TEST(a_client_waits_while_another_has_the_device_stopped)
 	hw_destroy(b);
 	ck_assert_msg(vfu_client_mig_set(a, VFU_STATE_STOP_COPY, &e) == 0, "%s",
 		      e.msg);
-	snprintf(png, sizeof(png), "%s/held.png", work);
+	snprintf(png, sizeof(png), "%s/held.png", th_work);
 	shot = gpustate_start("screenshot", "--server", g.sock, "-o", png);
 	wait_log(&g, "client connected", 3);
 	/* Something that must not happen: give it a moment to. Served
@@ -660,7 +534,7 @@ START_TEST(a_client_waits_while_another_has_the_device_stopped)
 	hw_destroy(a);
 	wait_log(&g, "client disconnected", 3);
 	mig_buf_free(&data);
-	gpud_stop(&g);
+	th_gpud_stop(&g);
 }
 END_TEST
 
@@ -669,23 +543,23 @@ START_TEST(clients_beyond_the_limit_are_refused)
 	char spec[300];
 	struct hw *hw[8], *extra = NULL;
 	struct err e = {{0}};
-	struct gpud g;
+	struct th_gpud g;
 
 	gpud_start(&g, "limit");
 	for (int i = 0; i < 8; i++)
-		hw[i] = client(&g);
+		hw[i] = th_gpud_client(&g);
 	snprintf(spec, sizeof(spec), "unix:%s", g.sock);
 	ck_assert(backend_open(spec, &extra, &e) < 0);
 	wait_log(&g, "client refused", 1);
 	ck_assert_int_eq(lines_with(g.log, "8 clients already connected"), 1);
 	hw_destroy(hw[3]);
 	wait_log(&g, "client disconnected", 1);
-	hw[3] = client(&g);
+	hw[3] = th_gpud_client(&g);
 	for (int i = 0; i < 8; i++) {
 		th_run(hw[i], "cfg.r16 0x00 0x1234\n");
 		hw_destroy(hw[i]);
 	}
-	gpud_stop(&g);
+	th_gpud_stop(&g);
 }
 END_TEST
 
@@ -695,13 +569,13 @@ START_TEST(a_client_stalled_inside_a_message_is_dropped)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct vfu_hdr h = {.id = 1, .cmd = VFU_CMD_VERSION, .size = 64};
-	struct gpud g;
+	struct th_gpud g;
 	struct hw *hw;
 	long long t0;
 	int s;
 
 	gpud_start(&g, "stall");
-	hw = client(&g);
+	hw = th_gpud_client(&g);
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert(strlen(g.sock) < sizeof(sa.sun_path));
 	memcpy(sa.sun_path, g.sock, strlen(g.sock) + 1);
@@ -715,7 +589,7 @@ START_TEST(a_client_stalled_inside_a_message_is_dropped)
 	close(s);
 	th_run(hw, "cfg.r16 0x02 0x1111\n");
 	hw_destroy(hw);
-	gpud_stop(&g);
+	th_gpud_stop(&g);
 }
 END_TEST
 
@@ -723,25 +597,18 @@ END_TEST
  * messages. */
 START_TEST(vnc_shows_frames_while_a_client_stays_connected)
 {
-	char png[300];
-	struct gpud g;
+	struct th_gpud g;
 	struct hw *hw;
-	int shown = 0;
 
-	gpud_start_vnc(&g, "vnc2", "0");
-	hw = client(&g);
+	th_gpud_start(&g, "vnc2", TH_GPUD_VNC);
+	hw = th_gpud_client(&g);
 	modeset(hw);
 	render(frame1, 300.0f);
 	upload(hw, frame1, 0);
-	snprintf(png, sizeof(png), "%s/vnc2.png", work);
-	for (int i = 0; i < 5 && !shown; i++) {
-		usleep(200000);
-		vnc_capture(vnc_port_of(&g), png);
-		shown = png_shows(png, frame1);
-	}
-	ck_assert_msg(shown, "the VNC viewer does not see the frame");
+	ck_assert_msg(vnc_sees(&g, "vnc2.png", frame1),
+		      "the VNC viewer does not see the frame");
 	hw_destroy(hw);
-	gpud_stop(&g);
+	th_gpud_stop(&g);
 }
 END_TEST
 
@@ -749,26 +616,7 @@ END_TEST
 
 static void make_work(void)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	/* BUILD/tests/tools/test_gpud_e2e: the tools are in BUILD. */
-	if (n <= 0)
-		abort();
-	exe[n] = 0;
-	snprintf(build_dir, sizeof(build_dir), "%s",
-		 dirname(dirname(dirname(exe))));
-	if (!mkdtemp(work))
-		abort();
-}
-
-static void remove_work(void)
-{
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", work);
+	th_work_make("/tmp/gpud-e2e-XXXXXX");
 }
 
 static Suite *suite(void)
@@ -776,7 +624,7 @@ static Suite *suite(void)
 	Suite *s = suite_create("gpud_e2e");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_unchecked_fixture(tc, make_work, remove_work);
+	tcase_add_unchecked_fixture(tc, make_work, th_work_remove);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, mesa_frame_in_mapped_vram_is_what_screenshot_shows);
 	tcase_add_test(tc, state_saved_from_one_gpud_loads_into_a_fresh_one);
