@@ -78,10 +78,11 @@ check: all $(TEST_BINS)
 bench: $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
 	@[ "$(BENCH_VKERNEL)" = 0 ] || bench/bench_vkernel.sh $(B)
+	@[ "$(BENCH_VKERNEL)" = 0 ] || bench/bench_checkpoint.sh $(B)
 
 # The vkernel benchmarks (bench/README.md); BENCH_VKERNEL=0 leaves them out.
 ifneq ($(BENCH_VKERNEL),0)
-bench: $(GPUD) vkernel-linux guest-root guest
+bench: $(GPUD) vkernel-linux guest-root guest sid-root $(B)/vkernel
 endif
 
 # libFuzzer targets: clang, ASan+UBSan, bounded time each.

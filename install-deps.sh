@@ -11,7 +11,7 @@ set -eu
 # capture frames with.
 PKGS="build-essential pkg-config clang clang-format libclang-rt-14-dev
 check libzstd-dev libpng-dev libpciaccess-dev libdrm-dev libosmesa6-dev
-zstd libvncserver-dev gvncviewer
+zstd libvncserver-dev gvncviewer libssl-dev
 qemu-system-x86 busybox-static cpio kmod socat xserver-xorg-core
 x11-xserver-utils x11-xkb-utils x11-utils xkb-data"
 

@@ -19,8 +19,9 @@ check: vkernel-linux
 # the kernel, the guest root and gpud next to itself.
 VKERNEL_SRCS := $(wildcard sys/vkernel*.c)
 VKERNEL := $(B)/vkernel
+# libcrypto: SHA-256 of checkpoint files (vkernel_manifest.c).
 $(VKERNEL): $(VKERNEL_SRCS:%.c=$(B)/%.o) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs libcrypto)
 all: $(VKERNEL)
 FORMAT_SRCS += $(wildcard sys/vkernel*.[ch])
 

@@ -27,6 +27,9 @@ struct vk {
 	struct vk_opts o;
 	char kernel[PATH_MAX], root[PATH_MAX], gpud_exe[PATH_MAX];
 	char gpu_sock[PATH_MAX], input_sock[PATH_MAX]; /* "" if none */
+	char stub[PATH_MAX + 8];    /* stub_exe= ("" if none) */
+	struct vk_restore *restore; /* `vkernel restore`: the checkpoint */
+	int registered;
 	struct vk_rundir run;
 	int run_made;
 	struct vk_gpud gpud;
@@ -124,9 +127,31 @@ static int find_paths(struct vk *v, struct err *e)
 	return vk_paths_gpud(v->gpud_exe, e);
 }
 
+/* stub_exe= next to the kernel: a stable path that exists when a
+ * checkpoint is restored (CRIU reopens the stub by path). Without a
+ * writable place there, no stub_exe= and no checkpoints. */
+static void plan_stub(struct vk *v)
+{
+	char dir[PATH_MAX];
+
+	v->stub[0] = 0;
+	if (v->o.ptrace)
+		return;
+	snprintf(v->stub, sizeof(v->stub), "%s.stub", v->kernel);
+	snprintf(dir, sizeof(dir), "%s", v->kernel);
+	*strrchr(dir, '/') = 0;
+	if ((access(v->stub, F_OK) == 0 && access(v->stub, R_OK) == 0) ||
+	    access(dir[0] ? dir : "/", W_OK) == 0)
+		return;
+	say("note: %s cannot be written: the guest cannot be checkpointed",
+	    v->stub);
+	v->stub[0] = 0;
+}
+
 static int make_args(struct vk *v, struct err *e)
 {
 	const struct vk_uml_cfg c = {
+		.stub = v->stub[0] ? v->stub : NULL,
 		.kernel = v->kernel,
 		.root = v->root,
 		.run = v->run.path,
@@ -189,7 +214,9 @@ static int prepare(struct vk *v, struct err *e)
 				  e)) < 0)
 		return rc;
 	v->run_made = 1;
-	if ((rc = plan_sockets(v, e)) < 0 || (rc = make_args(v, e)) < 0)
+	plan_stub(v);
+	if ((rc = vk_uml_check_path("stub file", v->stub, e)) < 0 ||
+	    (rc = plan_sockets(v, e)) < 0 || (rc = make_args(v, e)) < 0)
 		return rc;
 	return open_console(v, e);
 }
@@ -318,6 +345,57 @@ static void reap_group(pid_t pgid)
 	}
 }
 
+/* Where `vkernel checkpoint` finds this guest. */
+static void register_instance(struct vk *v)
+{
+	struct vk_instance in = {
+		.launcher = getpid(), .uml = v->uml, .mem_mb = v->o.mem_mb};
+	struct err e = {{0}};
+	struct stat st;
+
+	if (fstat(v->con.in_fd, &st) == 0)
+		in.console_ino = (unsigned long long)st.st_ino;
+	snprintf(in.name, sizeof(in.name), "%s", v->o.name);
+	snprintf(in.run, sizeof(in.run), "%s", v->run.path);
+	snprintf(in.kernel, sizeof(in.kernel), "%s", v->kernel);
+	snprintf(in.stub, sizeof(in.stub), "%s", v->stub);
+	snprintf(in.root, sizeof(in.root), "%s", v->root);
+	snprintf(in.gpu, sizeof(in.gpu), "%s%s",
+		 v->o.gpu_kind == VK_GPU_UNIX ? "unix:" : "", v->o.gpu);
+	snprintf(in.gpu_sock, sizeof(in.gpu_sock), "%s", v->gpu_sock);
+	/* A restored guest has input only if the checkpointed one had. */
+	if (!v->restore || v->restore->m.input)
+		snprintf(in.input_sock, sizeof(in.input_sock), "%s",
+			 v->input_sock);
+	if (vk_instance_write(&in, &e) < 0)
+		say("cannot register the guest (no checkpoints): %s", e.msg);
+	else
+		v->registered = 1;
+}
+
+/* Instead of a boot: the checkpoint's tree, then its devices thawed. */
+static pid_t restore_guest(struct vk *v, int console_fd, struct err *e)
+{
+	pid_t pid;
+	int rc = vk_restore_check_gpu(v->restore, v->gpu_sock, e);
+
+	if (rc < 0)
+		return err_wrap(e, rc, "cannot restore onto this GPU");
+	pid = vk_restore_start(v->restore, console_fd, e);
+	if (pid < 0)
+		return pid;
+	rc = vk_restore_thaw(v->restore, v->gpu_sock, v->input_sock, e);
+	if (rc < 0) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		reap_group(pid);
+		return rc;
+	}
+	say("restored %s: UML pid %d, run dir %s", v->restore->dir, (int)pid,
+	    v->run.path);
+	return pid;
+}
+
 static int boot(struct vk *v, struct err *e)
 {
 	int p[2];
@@ -326,13 +404,17 @@ static int boot(struct vk *v, struct err *e)
 		return err_set(e, -errno, "pipe: %s", strerror(errno));
 	/* Room for bursts while we are busy elsewhere. */
 	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
-	v->uml = vk_uml_start(v->uml_argv, p[1], e);
+	v->con.in_fd = p[0];
+	if (v->restore)
+		v->uml = restore_guest(v, p[1], e);
+	else
+		v->uml = vk_uml_start(v->uml_argv, p[1], e);
 	close(p[1]);
 	if (v->uml < 0) {
 		close(p[0]);
+		v->con.in_fd = -1;
 		return (int)v->uml;
 	}
-	v->con.in_fd = p[0];
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	v->uml_pidfd = vk_pidfd_open(v->uml);
 	if (v->uml_pidfd < 0) {
@@ -343,9 +425,11 @@ static int boot(struct vk *v, struct err *e)
 		reap_group(v->uml);
 		return rc;
 	}
-	say("booting %s: root %s, %lu MiB, %s mode, run dir %s", v->kernel,
-	    v->root, v->o.mem_mb, v->o.ptrace ? "ptrace" : "seccomp",
-	    v->run.path);
+	if (!v->restore)
+		say("booting %s: root %s, %lu MiB, %s mode, run dir %s",
+		    v->kernel, v->root, v->o.mem_mb,
+		    v->o.ptrace ? "ptrace" : "seccomp", v->run.path);
+	register_instance(v);
 	return 0;
 }
 
@@ -413,6 +497,74 @@ static void on_gpud_exit(struct vk *v, struct stop *s)
 		begin_stop(v, s, "no graphics device");
 }
 
+/* Reads a pid from RUN/FILE; 0 if none. */
+static pid_t run_file_pid(struct vk *v, const char *file)
+{
+	char path[PATH_MAX + 32], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", v->run.path, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return (pid_t)atoi(buf);
+}
+
+/* Is pid ptraced (by a criu still at work)? */
+static int traced(pid_t pid)
+{
+	char path[64], line[128];
+	int tracer = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
+			break;
+	fclose(f);
+	return tracer != 0;
+}
+
+/* A `vkernel checkpoint` that died half-way (RUN/checkpointing names it)
+ * left the guest stopped or its devices frozen: resume it, once the criu
+ * it started has let go of UML; or, if it had noted RUN/checkpointed
+ * (the checkpoint is complete), finish its job and stop the guest.
+ * Looked at once a second. */
+static void abandoned_checkpoint(struct vk *v)
+{
+	char path[PATH_MAX + 32], cmd[PATH_MAX + 32], reply[256];
+	pid_t pid = run_file_pid(v, "checkpointing");
+	struct err e = {{0}};
+
+	if (pid <= 0 || kill(pid, 0) == 0 || errno == EPERM || traced(v->uml))
+		return;
+	snprintf(path, sizeof(path), "%s/checkpointing", v->run.path);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/checkpointed", v->run.path);
+	if (access(path, F_OK) == 0) {
+		kill(-v->uml, SIGKILL);
+		return;
+	}
+	say("a checkpoint (pid %d) died half-way: resuming the guest",
+	    (int)pid);
+	kill(-v->uml, SIGCONT);
+	snprintf(cmd, sizeof(cmd), "config vkgpu=thaw:%s", v->gpu_sock);
+	vk_mconsole_ask(v->run.path, v->o.name, cmd, 10, reply, sizeof(reply),
+			&e);
+	if (v->input_sock[0] && (!v->restore || v->restore->m.input)) {
+		snprintf(cmd, sizeof(cmd), "config vkinput=thaw:%s",
+			 v->input_sock);
+		vk_mconsole_ask(v->run.path, v->o.name, cmd, 10, reply,
+				sizeof(reply), &e);
+	}
+}
+
 /* One round of the loop; returns 1 once UML exited. */
 static int run_once(struct vk *v, struct stop *s)
 {
@@ -426,8 +578,12 @@ static int run_once(struct vk *v, struct stop *s)
 	int sig, timeout = stop_step(v, s);
 	char why[32];
 
+	if (v->registered && (timeout < 0 || timeout > 1000))
+		timeout = 1000;
 	if (poll(p, 5, timeout) < 0 && errno != EINTR)
 		return 0;
+	if (v->registered && !s->since)
+		abandoned_checkpoint(v);
 	while ((sig = next_signal(v)) != 0) {
 		snprintf(why, sizeof(why), "SIG%s", sigabbrev_np(sig));
 		begin_stop(v, s, why);
@@ -462,10 +618,30 @@ static void reap_guest(struct vk *v)
 	}
 }
 
+/* `vkernel checkpoint` leaves RUN/checkpointed before it kills UML. */
+static int checkpointed(struct vk *v)
+{
+	char path[PATH_MAX + 32], to[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/checkpointed", v->run.path);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	if (!fgets(to, sizeof(to), f))
+		to[0] = 0;
+	fclose(f);
+	unlink(path);
+	to[strcspn(to, "\n")] = 0;
+	say("the guest was checkpointed to %s and stopped", to);
+	return 1;
+}
+
 static int guest_result(struct vk *v, const struct stop *s)
 {
 	char how[64];
 
+	if (checkpointed(v))
+		return VK_EXIT_CHECKPOINTED;
 	if (s->gpud_died)
 		return VK_EXIT_GPUD;
 	if (s->stage == 3)
@@ -496,6 +672,8 @@ static int run_guest(struct vk *v)
 
 static void cleanup(struct vk *v)
 {
+	if (v->registered)
+		vk_instance_remove(v->o.name, v->run.path);
 	if (v->own_gpud)
 		vk_gpud_stop(&v->gpud);
 	if (v->run_made)
@@ -516,17 +694,24 @@ static int setup_fail(struct vk *v, const struct err *e)
 	return VK_EXIT_SETUP;
 }
 
-int main(int argc, char **argv)
+/* A boot, or with r a restore: everything from the options to the
+ * guest's end. Returns the exit code. */
+static int launcher(int argc, char **argv, struct vk_restore *r)
 {
 	struct vk v = {.console_file = -1,
 		       .sigfd = -1,
 		       .uml = -1,
 		       .uml_pidfd = -1,
 		       .gpud = {.pid = -1, .fd = -1, .pidfd = -1},
-		       .con = {.in_fd = -1, .out_fd = STDOUT_FILENO}};
+		       .con = {.in_fd = -1, .out_fd = STDOUT_FILENO},
+		       .restore = r};
 	struct err e = {{0}};
-	int rc = vk_opts_parse(&v.o, argc, argv, &e);
+	int rc;
 
+	if (r)
+		rc = vk_restore_parse(r, &v.o, argc - 1, argv + 1, &e);
+	else
+		rc = vk_opts_parse(&v.o, argc, argv, &e);
 	if (rc != 0) {
 		say("%s", e.msg);
 		if (rc == VK_EXIT_USAGE)
@@ -545,4 +730,21 @@ int main(int argc, char **argv)
 	rc = run_guest(&v);
 	cleanup(&v);
 	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct vk_restore r = {.dir = {0}};
+	int rc;
+
+	if (argc > 1 && !strcmp(argv[1], "checkpoint"))
+		return vk_checkpoint_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "checkpoints"))
+		return vk_ckpts_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "restore")) {
+		rc = launcher(argc, argv, &r);
+		vk_manifest_free(&r.m);
+		return rc;
+	}
+	return launcher(argc, argv, NULL);
 }

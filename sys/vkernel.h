@@ -11,6 +11,12 @@
  *   vkernel_mconsole.c  UML's management console (power-off requests)
  *   vkernel_console.c   the guest console relay and its progress markers
  *   vkernel_proc.c      child processes: setup after fork, pidfd, clock
+ *   vkernel_instance.c  running vkernels findable by name (the registry)
+ *   vkernel_criu.c      running CRIU
+ *   vkernel_manifest.c  a checkpoint's manifest, checksums, the store
+ *   vkernel_checkpoint.c  `vkernel checkpoint`
+ *   vkernel_restore.c   `vkernel restore`: verify, then CRIU and thaw
+ *   vkernel_ckpts.c     `vkernel checkpoints` list/show/verify/delete
  */
 #ifndef VK_VKERNEL_H
 #define VK_VKERNEL_H
@@ -30,6 +36,8 @@ enum {
 	VK_EXIT_SETUP = 2, /* nothing could be started, or not all of it */
 	VK_EXIT_CRASH = 3, /* the guest kernel failed or had to be killed */
 	VK_EXIT_GPUD = 4,  /* gpud died while the guest ran */
+	VK_EXIT_CHECKPOINTED =
+		5, /* `vkernel checkpoint` saved and stopped it */
 };
 
 #define VK_SUN_LEN sizeof(((struct sockaddr_un *)0)->sun_path)
@@ -143,6 +151,7 @@ struct vk_uml_cfg {
 	unsigned long mem_mb;
 	int ptrace;
 	const char *gpu_sock, *input_sock; /* NULL: not passed */
+	const char *stub;		   /* stub_exe=, or NULL */
 	char **extra;
 	int n_extra;
 };
@@ -165,6 +174,10 @@ pid_t vk_uml_start(char **argv, int console_fd, struct err *e);
  * run; does not wait for the reply. 0 or -errno. */
 int vk_mconsole_send(const char *run, const char *name, const char *cmd,
 		     struct err *e);
+/* Send one command and wait up to timeout_s for the reply (its text in
+ * out). 0 on success, -EIO on an error reply, -ETIMEDOUT, -errno. */
+int vk_mconsole_ask(const char *run, const char *name, const char *cmd,
+		    int timeout_s, char *out, size_t outlen, struct err *e);
 
 /* ---- vkernel_console.c ---- */
 
@@ -180,5 +193,106 @@ struct vk_console {
  * "vkernel-init: ..." progress lines on stderr. Returns 0 while the pipe
  * is open, 1 at its end, -errno on a read error. */
 int vk_console_relay(struct vk_console *c);
+
+/* ---- vkernel_instance.c ---- */
+
+struct vk_instance {
+	pid_t launcher, uml;
+	char name[64], run[PATH_MAX], kernel[PATH_MAX], stub[PATH_MAX + 8];
+	char root[PATH_MAX], gpu[PATH_MAX + 8];
+	char gpu_sock[PATH_MAX], input_sock[PATH_MAX]; /* "" if none */
+	unsigned long mem_mb;
+	unsigned long long console_ino; /* UML's console pipe */
+};
+
+/* Write RUN/instance and the registry link NAME -> RUN. 0 or -errno. */
+int vk_instance_write(const struct vk_instance *in, struct err *e);
+/* Remove both (the link only if it still points at run). */
+void vk_instance_remove(const char *name, const char *run);
+/* The running instance of that name; -ENOENT, -ESRCH (stale), -errno. */
+int vk_instance_find(const char *name, struct vk_instance *in, struct err *e);
+int vk_instance_running(const char *name);
+
+/* ---- vkernel_criu.c ---- */
+
+/* The criu command (PATH_MAX). 0 or -ENOENT with a hint. */
+int vk_criu_cmd(char *out, struct err *e);
+/* Run criu with args (args[0] the command) and in_fd as its stdin (-1:
+ * /dev/null), output to log; logname is the log criu writes itself (for
+ * the error). 0 when it exits 0. */
+int vk_criu_run(const char *criu, char *const args[], int in_fd,
+		const char *log, const char *logname, struct err *e);
+int vk_criu_version(const char *criu, char *out, size_t len);
+
+/* ---- vkernel_manifest.c ---- */
+
+struct vk_manifest_file {
+	char name[64];
+	unsigned long long size;
+	char sha[65];
+};
+
+struct vk_manifest {
+	long long created;
+	char criu_version[32], name[64], gpu[PATH_MAX + 8];
+	char run_dir[PATH_MAX], kernel[PATH_MAX], stub[PATH_MAX + 8];
+	char root[PATH_MAX];
+	char kernel_sha[65], stub_sha[65];
+	unsigned long mem_mb;
+	pid_t uml_pid;
+	unsigned long long console_ino, vram;
+	unsigned gpu_id; /* vendor << 16 | device */
+	int input;
+	int nfiles;
+	struct vk_manifest_file *files;
+};
+
+typedef void (*vk_progress_fn)(const char *path, unsigned long long bytes);
+
+/* SHA-256 of a file as 64 hex digits (+ its size); progress (may be
+ * NULL) every 64 MiB. 0 or -errno. */
+int vk_sha256_file(const char *path, char out[65], unsigned long long *size,
+		   vk_progress_fn progress, struct err *e);
+/* The checkpoint store: opt, $VKERNEL_CHECKPOINTS, XDG data dir. */
+int vk_store_dir(const char *opt, char *out, struct err *e);
+int vk_check_ckpt_name(const char *s, struct err *e);
+/* Hash every file of dir into m->files, write dir/manifest (fsync'ed,
+ * by rename). */
+int vk_manifest_write(struct vk_manifest *m, const char *dir,
+		      vk_progress_fn progress, struct err *e);
+int vk_manifest_read(struct vk_manifest *m, const char *dir, struct err *e);
+/* Files exactly as listed (sizes, SHA-256), kernel and stub unchanged. */
+int vk_manifest_verify(const struct vk_manifest *m, const char *dir,
+		       vk_progress_fn progress, struct err *e);
+unsigned long long vk_manifest_bytes(const struct vk_manifest *m);
+void vk_manifest_free(struct vk_manifest *m);
+
+/* ---- vkernel_checkpoint.c, vkernel_ckpts.c ---- */
+
+int vk_checkpoint_main(int argc, char **argv);
+int vk_ckpts_main(int argc, char **argv);
+void vk_remove_tree(const char *path);
+
+/* ---- vkernel_restore.c ---- */
+
+struct vk_restore {
+	char dir[PATH_MAX]; /* the checkpoint */
+	struct vk_manifest m;
+};
+
+/* `vkernel restore NAME [--dir DIR] [launcher options]`: find and verify
+ * the checkpoint, and set the options it fixes (name, run dir, kernel,
+ * root, memory). Returns 0 or an exit code with e filled. */
+int vk_restore_parse(struct vk_restore *r, struct vk_opts *o, int argc,
+		     char **argv, struct err *e);
+/* The device at sock is the checkpoint's (PCI id, VRAM size)? */
+int vk_restore_check_gpu(const struct vk_restore *r, const char *sock,
+			 struct err *e);
+/* criu restore with console_fd as the new console; returns UML's pid. */
+pid_t vk_restore_start(const struct vk_restore *r, int console_fd,
+		       struct err *e);
+/* Thaw GPU (onto gpu_sock) and input (input_sock, may be ""). */
+int vk_restore_thaw(const struct vk_restore *r, const char *gpu_sock,
+		    const char *input_sock, struct err *e);
 
 #endif

@@ -71,6 +71,8 @@ static int fixed_args(const struct vk_uml_cfg *c, char **v, int *n,
 	rc |= add(v, n, e, "con=null");
 	rc |= add(v, n, e, "con0=null,fd:1");
 	rc |= add(v, n, e, "sysctl.kernel.ctrl-alt-del=0");
+	if (c->stub)
+		rc |= add(v, n, e, "stub_exe=%s", c->stub);
 	if (c->gpu_sock)
 		rc |= add(v, n, e, "vkgpu.socket=%s", c->gpu_sock);
 	if (c->input_sock)
@@ -117,7 +119,11 @@ pid_t vk_uml_start(char **argv, int console_fd, struct err *e)
 
 	if (pid == 0) {
 		setsid();
-		vk_child_setup(console_fd, SIGKILL, self);
+		/* No parent-death signal: CRIU would keep it and send it when
+		 * the criu of a restore exits. Nothing inherited either: every
+		 * descriptor UML holds is part of its checkpoint. */
+		vk_child_setup(console_fd, 0, self);
+		close_range(3, ~0U, 0);
 		execv(argv[0], argv);
 		fprintf(stderr, "vkernel: cannot run '%s': %s\n", argv[0],
 			strerror(errno));

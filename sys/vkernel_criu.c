@@ -1,0 +1,148 @@
+/*
+ * Running CRIU for checkpoint and restore (sys/criu/README.md): which
+ * criu ($VKERNEL_CRIU, else sys/criu/criu-sid of the source tree the
+ * vkernel binary was built in, i.e. Debian sid's criu 4.x from
+ * build/sid-root), and one run of it with a chosen stdin (restore hands
+ * the new console pipe over as fd 0 for --inherit-fd; criu-sid closes
+ * every descriptor above 2) and its output in a log file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vkernel.h"
+
+int vk_criu_cmd(char *out, struct err *e)
+{
+	const char *env = getenv("VKERNEL_CRIU");
+	char exe[PATH_MAX], cand[PATH_MAX + 64];
+	ssize_t n;
+
+	if (env && *env) {
+		if (access(env, X_OK) < 0)
+			return err_set(e, -errno, "VKERNEL_CRIU '%s': %s", env,
+				       strerror(errno));
+		return vk_paths_absolute(env, out, e);
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return err_set(e, -errno, "/proc/self/exe: %s",
+			       strerror(errno));
+	exe[n] = 0;
+	/* build/vkernel or build/san/vkernel in the source tree. */
+	for (int up = 1; up <= 2; up++) {
+		char *d = dirname(exe);
+
+		memmove(exe, d, strlen(d) + 1);
+		snprintf(cand, sizeof(cand), "%s/../sys/criu/criu-sid", exe);
+		if (access(cand, X_OK) == 0 && realpath(cand, out))
+			return 0;
+	}
+	return err_set(e, -ENOENT,
+		       "no criu: sys/criu/criu-sid not found next to the "
+		       "vkernel binary's build tree; set VKERNEL_CRIU to a "
+		       "criu 4.x (make sid-root builds Debian sid's)");
+}
+
+/* The last lines of a log, for an error message. */
+static void log_tail(const char *log, char *out, size_t len)
+{
+	char buf[4096];
+	int fd = open(log, O_RDONLY | O_CLOEXEC);
+	off_t end;
+	ssize_t n;
+
+	out[0] = 0;
+	if (fd < 0)
+		return;
+	end = lseek(fd, 0, SEEK_END);
+	lseek(fd,
+	      end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0,
+	      SEEK_SET);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	/* The last "Error" line says most. */
+	for (char *p = buf, *l; (l = strstr(p, "Error (")); p = l + 1)
+		snprintf(out, len, "%.*s", (int)strcspn(l, "\n"), l);
+	if (!out[0])
+		snprintf(out, len, "%.200s", buf + (n > 200 ? n - 200 : 0));
+}
+
+int vk_criu_run(const char *criu, char *const args[], int in_fd,
+		const char *log, const char *logname, struct err *e)
+{
+	char tail[300], how[64];
+	int status, lf;
+	pid_t pid;
+
+	lf = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (lf < 0)
+		return err_set(e, -errno, "%s: %s", log, strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+		int null = open("/dev/null", O_RDONLY);
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(in_fd >= 0 ? in_fd : null, 0) < 0 || dup2(lf, 1) < 0 ||
+		    dup2(lf, 2) < 0)
+			_exit(127);
+		execv(criu, args);
+		fprintf(stderr, "vkernel: cannot run '%s': %s\n", criu,
+			strerror(errno));
+		_exit(127);
+	}
+	close(lf);
+	if (pid < 0)
+		return err_set(e, -errno, "fork: %s", strerror(errno));
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return err_set(e, -errno, "waitpid: %s",
+				       strerror(errno));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	vk_describe_status(status, how, sizeof(how));
+	log_tail(logname, tail, sizeof(tail));
+	return err_set(e, -EIO, "criu %s %s (%s): %s", args[1], how, logname,
+		       tail);
+}
+
+int vk_criu_version(const char *criu, char *out, size_t len)
+{
+	char *const args[] = {(char *)criu, "--version", NULL};
+	char log[] = "/tmp/vkernel-criu-version-XXXXXX", buf[256];
+	int fd = mkstemp(log), rc;
+	ssize_t n;
+
+	snprintf(out, len, "unknown");
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	rc = vk_criu_run(criu, args, -1, log, log, NULL);
+	fd = open(log, O_RDONLY | O_CLOEXEC);
+	unlink(log);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (rc == 0 && n > 0) {
+		char *v;
+
+		buf[n] = 0;
+		if ((v = strstr(buf, "Version: ")))
+			snprintf(out, len, "%.*s", (int)strcspn(v + 9, "\n"),
+				 v + 9);
+	}
+	return rc;
+}
