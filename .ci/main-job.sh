@@ -1,37 +1,53 @@
 #!/bin/bash
-# CI's run of the README's main job, `make desktop`, bounded: wait until
-# the guest's session is up, check what gpud's display shows (the root
-# colour, the xterm and the xclock of the session), then Ctrl-C the
-# launcher and expect a clean power-off (exit 0).
+# CI's run of the README's main job, bounded: `make desktop` boots the
+# desktop on -G sim; once the session is up, gpud's display must show it
+# (root colour, xterm, xclock). Then the mission's cycle: checkpoint it
+# (the original stops, exit 5), restore it onto a freshly started gpud,
+# the picture must come back; Ctrl-C must power it off cleanly (exit 0).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 run=$(mktemp -d)
 log=$run/desktop.log
-trap 'kill -KILL "$mk" 2>/dev/null; rm -rf "$run"' EXIT
+trap 'kill -KILL "$mk" "${rs:-}" 2>/dev/null; rm -rf "$run"' EXIT
+fail() {
+	tail -n 40 "$1"
+	echo "main job: $2"
+	exit 1
+}
+# LOG: wait until the guest's session (or, restored, its thaw) is up.
+wait_up() {
+	for _ in $(seq 1800); do # the first run builds the kernel and root
+		grep -qE '^vkernel: (guest: session ready|restored)' "$1" && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.5
+	done
+	return 1
+}
+shows_session() {
+	build/gpustate screenshot --server "$1/gpu.sock" -o "$run/$2.png" \
+		--probe 5,5=4060a0 --probe 300,300=ffffff --probe 604,44=ffffff
+}
 
-setsid make desktop DESKTOP_ARGS="--vnc 0 --run-dir $run/vk" >"$log" 2>&1 &
+setsid make desktop DESKTOP_ARGS="--vnc 0 --run-dir $run/vk --name ci-main" \
+	>"$log" 2>&1 &
 mk=$!
-for _ in $(seq 1800); do # the first run builds the kernel and the root
-	grep -q '^vkernel: guest: session ready' "$log" && break
-	kill -0 "$mk" 2>/dev/null || break
-	sleep 0.5
-done
-if ! grep -q '^vkernel: guest: session ready' "$log"; then
-	tail -n 60 "$log"
-	echo "main job: the desktop did not come up"
-	exit 1
-fi
+wait_up "$log" "$mk" || fail "$log" "the desktop did not come up"
 grep '^vkernel: ' "$log"
-if ! build/gpustate screenshot --server "$run/vk/gpu.sock" \
-	-o "$run/desktop.png" --probe 5,5=4060a0 --probe 300,300=ffffff \
-	--probe 604,44=ffffff; then
-	echo "main job: the screen does not show the session"
-	exit 1
-fi
-pkill -INT -f "^build/vkernel -G sim --vnc 0 --run-dir $run/vk" ||
-	pkill -INT -x vkernel
+shows_session "$run/vk" booted || fail "$log" "the screen does not show the session"
+
+build/vkernel checkpoint ci --name ci-main --dir "$run/ckpt" ||
+	fail "$log" "checkpoint failed"
 wait "$mk"
+echo "main job: checkpointed; the original stopped (make: exit $?)"
+build/vkernel restore ci --dir "$run/ckpt" --vnc 0 >"$run/restore.log" 2>&1 &
+rs=$!
+wait_up "$run/restore.log" "$rs" || fail "$run/restore.log" "restore failed"
+grep '^vkernel: ' "$run/restore.log"
+shows_session "$run/vk" restored || fail "$run/restore.log" "the restored screen is wrong"
+
+kill -INT "$rs"
+wait "$rs"
 rc=$?
-tail -n 3 "$log"
+tail -n 3 "$run/restore.log"
 [ "$rc" = 0 ] || { echo "main job: exit $rc after Ctrl-C"; exit 1; }
-echo "main job: desktop booted, shown, powered off cleanly"
+echo "main job: desktop booted, shown, checkpointed, restored onto a fresh gpud, powered off cleanly"
