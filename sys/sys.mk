@@ -43,10 +43,11 @@ FORMAT_SRCS += sys/criu/subreaper.c
 
 .PHONY: sid-root
 
-# The main job (README): build everything the desktop needs, then boot it
-# on the stdvga model and stay in the foreground (Ctrl-C powers it off).
+# The main job (README): build everything the desktop and its checkpoint
+# (sid's CRIU: make sid-root) need, then boot it on the stdvga model and
+# stay in the foreground (Ctrl-C powers it off).
 # DESKTOP_ARGS adds launcher options, e.g. DESKTOP_ARGS="--vnc 0".
-desktop: all vkernel-linux guest-root
+desktop: all vkernel-linux guest-root sid-root
 	$(VKERNEL) -G sim $(DESKTOP_ARGS)
 
 .PHONY: desktop
