@@ -85,11 +85,11 @@ int vfu_sock_send(int sock, const void *buf, size_t len, const int *fds,
 			c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
 			memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 		}
-		if ((rc = wait_for(sock, POLLOUT, left_ms(deadline), e)) < 0)
-			return rc;
-		/* Non-blocking: POLLOUT promises room for some bytes, not all.
-		 */
+		/* Non-blocking: wait for room only when there is none. */
 		r = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (r < 0 && errno == EAGAIN &&
+		    (rc = wait_for(sock, POLLOUT, left_ms(deadline), e)) < 0)
+			return rc;
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r < 0)
@@ -148,15 +148,17 @@ static int read_full(int sock, struct vfu_sock_msg *m, uint8_t *p, size_t n,
 				    .msg_iovlen = 1,
 				    .msg_control = ctl.buf,
 				    .msg_controllen = sizeof(ctl.buf)};
-		int at_start = !*deadline;
-		int rc = wait_for(sock, POLLIN,
-				  at_start ? first_ms : left_ms(*deadline), e);
-		ssize_t r;
+		int at_start = !*deadline, rc;
+		/* Most often the bytes are there: wait only when they are not.
+		 */
+		ssize_t r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 
-		if (rc < 0)
+		if (r < 0 && errno == EAGAIN &&
+		    (rc = wait_for(sock, POLLIN,
+				   at_start ? first_ms : left_ms(*deadline),
+				   e)) < 0)
 			return rc;
-		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r < 0)
 			return err_set(e, -errno, "receive: %s",
