@@ -84,3 +84,35 @@ int hw_check_port(uint16_t port, unsigned size, const uint32_t *val,
 			       port, *val, size);
 	return 0;
 }
+
+/* hw_queue on a backend that does every access at once. */
+static int access_now(struct hw *hw, const struct hw_access *a, uint32_t *val,
+		      struct err *e)
+{
+	switch (a->space) {
+	case HW_SPACE_CFG:
+		return a->write ? hw_cfg_write(hw, (uint32_t)a->off, a->size,
+					       *val, e)
+				: hw_cfg_read(hw, (uint32_t)a->off, a->size,
+					      val, e);
+	case HW_SPACE_REGION:
+		return a->write ? hw_region_write(hw, a->region, a->off,
+						  a->size, *val, e)
+				: hw_region_read(hw, a->region, a->off, a->size,
+						 val, e);
+	case HW_SPACE_PORT:
+		return a->write ? hw_port_write(hw, (uint16_t)a->off, a->size,
+						*val, e)
+				: hw_port_read(hw, (uint16_t)a->off, a->size,
+					       val, e);
+	}
+	return err_set(e, -EINVAL, "access to space %d", (int)a->space);
+}
+
+int hw_queue(struct hw *hw, const struct hw_access *a, uint32_t *val,
+	     struct err *e)
+{
+	if (hw->ops->queue)
+		return hw->ops->queue(hw, a, val, e);
+	return access_now(hw, a, val, e);
+}

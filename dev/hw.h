@@ -42,6 +42,17 @@ struct hw_region {
 
 struct hw;
 
+/* One register access, for hw_queue. */
+enum hw_space { HW_SPACE_CFG, HW_SPACE_REGION, HW_SPACE_PORT };
+
+struct hw_access {
+	enum hw_space space;
+	unsigned region; /* HW_SPACE_REGION only */
+	uint64_t off;	 /* config offset, region offset or port */
+	unsigned size;	 /* 1, 2 or 4 */
+	int write;
+};
+
 struct hw_ops {
 	const char *name; /* backend name, e.g. "sim" */
 	int (*cfg_read)(struct hw *hw, uint32_t off, unsigned size,
@@ -62,6 +73,13 @@ struct hw_ops {
 	/* Device reset, as the bus would do it (PCI function-level reset). */
 	int (*reset)(struct hw *hw, struct err *e);
 	void (*destroy)(struct hw *hw);
+	/* Optional pipelining (NULL: hw_queue does the access at once).
+	 * queue starts an access without waiting for it; a read's value lands
+	 * in *val, and errors are reported, by the next flush. The device sees
+	 * queued and immediate accesses in program order. */
+	int (*queue)(struct hw *hw, const struct hw_access *a, uint32_t *val,
+		     struct err *e);
+	int (*flush)(struct hw *hw, struct err *e);
 };
 
 /* Backends embed this as their first member. */
@@ -114,6 +132,17 @@ static inline int hw_port_write(struct hw *hw, uint16_t port, unsigned size,
 static inline int hw_reset(struct hw *hw, struct err *e)
 {
 	return hw->ops->reset(hw, e);
+}
+
+/* Start an access (a write of *val, or a read into *val); with a backend
+ * that cannot pipeline it completes now. *val must stay valid until
+ * hw_flush, which returns the first error of the queued accesses. */
+int hw_queue(struct hw *hw, const struct hw_access *a, uint32_t *val,
+	     struct err *e);
+
+static inline int hw_flush(struct hw *hw, struct err *e)
+{
+	return hw->ops->flush ? hw->ops->flush(hw, e) : 0;
 }
 
 static inline void hw_destroy(struct hw *hw)

@@ -15,11 +15,32 @@
 #define PCI_COMMAND	   0x04
 #define PCI_COMMAND_MEMORY 0x02
 
+/* Reads whose values are wanted only later (the _to forms) wait in slots
+ * until vio_flush; writes are queued too (hw_queue), so a backend that
+ * pipelines answers a long sequence in few round trips. */
+#define VIO_SLOTS 32
+
 struct vio {
 	struct hw *hw;
 	struct err *e;
-	int rc; /* first error, 0 while all is well */
+	int rc;	    /* first error, 0 while all is well */
+	unsigned n; /* slots in use */
+	uint32_t val[VIO_SLOTS];
+	void *dst[VIO_SLOTS]; /* NULL: read for its side effect only */
+	uint8_t width[VIO_SLOTS];
 };
+
+/* Complete every queued access: the _to destinations are filled (when
+ * v->rc is 0). Returns v->rc. */
+int vio_flush(struct vio *v);
+void vio_in_to(struct vio *v, uint16_t port, uint8_t *dst);
+/* A read for its side effect (the attribute flip-flop). */
+void vio_touch(struct vio *v, uint16_t port);
+void vio_idx_read_to(struct vio *v, uint16_t port, uint8_t idx, uint8_t *dst);
+void vio_dispi_read_to(struct vio *v, unsigned idx, uint16_t *dst);
+/* 4-byte reads into dst (any alignment). */
+void vio_mmio_read_to(struct vio *v, uint32_t off, void *dst);
+void vio_cfg_read_to(struct vio *v, uint32_t off, void *dst);
 
 uint8_t vio_in(struct vio *v, uint16_t port);
 void vio_out(struct vio *v, uint16_t port, uint8_t val);

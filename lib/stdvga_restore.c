@@ -54,7 +54,7 @@ static void restore_vga(struct vio *v, const struct stdvga_regs *r)
 	for (unsigned i = 0; i < sizeof(r->gr); i++)
 		vio_idx_write(v, 0x3ce, (uint8_t)i, r->gr[i]);
 	for (unsigned i = 0; i < sizeof(r->ar); i++) {
-		vio_in(v, 0x3da);
+		vio_touch(v, 0x3da);
 		vio_out(v, 0x3c0, (uint8_t)i);
 		vio_out(v, 0x3c0, r->ar[i]);
 	}
@@ -143,10 +143,10 @@ void stdvga_restore_dac_latch(struct vio *v, const struct stdvga_regs *r)
 
 void stdvga_restore_ar_latch(struct vio *v, const struct stdvga_regs *r)
 {
-	vio_in(v, vio_is1_port(r->msr));
+	vio_touch(v, vio_is1_port(r->msr));
 	vio_out(v, 0x3c0, r->ar_index);
 	if (r->ar_phase == AR_PHASE_INDEX)
-		vio_in(v, vio_is1_port(r->msr));
+		vio_touch(v, vio_is1_port(r->msr));
 }
 
 /* Indices and latches last: everything above moved them (hazard 18). */
@@ -180,10 +180,11 @@ int stdvga_restore_regs(struct hw *hw, const struct stdvga_regs *r,
 	/* Survives reset, so always write it (hazard 15). */
 	if (r->ext_size >= 8)
 		vio_mmio_write(&v, STDVGA_BAR2_EXT + 4, 4, r->endian);
-	/* VRAM after DISPI so no enable clear can hit it (hazard 1, 16). */
-	if (!v.rc)
+	/* VRAM after DISPI so no enable clear can hit it (hazard 1, 16):
+	 * every queued write done first, as VRAM is written directly. */
+	if (!vio_flush(&v))
 		v.rc = stdvga_vram_write(hw, vram, vram_size, e);
 	restore_latches(&v, r);
 	vio_cfg_write(&v, PCI_COMMAND, 2, saved_command(cfg));
-	return v.rc;
+	return vio_flush(&v);
 }

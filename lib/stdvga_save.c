@@ -37,24 +37,24 @@ static void save_vga(struct vio *v, struct stdvga_regs *r)
 {
 	uint16_t crtc = vio_crtc_port(r->msr);
 
-	r->sr_index = vio_in(v, 0x3c4);
-	r->gr_index = vio_in(v, 0x3ce);
-	r->cr_index = vio_in(v, crtc);
-	r->dac_state = vio_in(v, 0x3c7);
-	r->dac_write_index = vio_in(v, 0x3c8);
-	r->fcr = vio_in(v, 0x3ca);
-	r->st00 = vio_in(v, 0x3c2);
+	vio_in_to(v, 0x3c4, &r->sr_index);
+	vio_in_to(v, 0x3ce, &r->gr_index);
+	vio_in_to(v, crtc, &r->cr_index);
+	vio_in_to(v, 0x3c7, &r->dac_state);
+	vio_in_to(v, 0x3c8, &r->dac_write_index);
+	vio_in_to(v, 0x3ca, &r->fcr);
+	vio_in_to(v, 0x3c2, &r->st00);
 	for (unsigned i = 0; i < sizeof(r->sr); i++)
-		r->sr[i] = vio_idx_read(v, 0x3c4, (uint8_t)i);
+		vio_idx_read_to(v, 0x3c4, (uint8_t)i, &r->sr[i]);
 	for (unsigned i = 0; i < sizeof(r->gr); i++)
-		r->gr[i] = vio_idx_read(v, 0x3ce, (uint8_t)i);
+		vio_idx_read_to(v, 0x3ce, (uint8_t)i, &r->gr[i]);
 	for (unsigned i = 0; i < sizeof(r->cr); i++)
-		r->cr[i] = vio_idx_read(v, crtc, (uint8_t)i);
+		vio_idx_read_to(v, crtc, (uint8_t)i, &r->cr[i]);
 	/* Keep the saved PAS on every index write so the screen stays lit. */
 	for (unsigned i = 0; i < sizeof(r->ar); i++) {
-		vio_in(v, vio_is1_port(r->msr));
+		vio_touch(v, vio_is1_port(r->msr));
 		vio_out(v, 0x3c0, (uint8_t)(i | (r->ar_index & 0x20)));
-		r->ar[i] = vio_in(v, 0x3c1);
+		vio_in_to(v, 0x3c1, &r->ar[i]);
 	}
 }
 
@@ -67,10 +67,11 @@ static void save_dispi(struct vio *v, struct stdvga_regs *r)
 		vio_dispi_write(v, DISPI_ENABLE, en & ~DISPI_GETCAPS);
 	for (unsigned i = 0; i < DISPI_COUNT; i++)
 		if (i != DISPI_ENABLE)
-			r->dispi[i] = vio_dispi_read(v, i);
+			vio_dispi_read_to(v, i, &r->dispi[i]);
 	r->dispi[DISPI_ENABLE] = en;
 	/* Any non-transition ENABLE write zeroed bank_offset (hazard 3). */
 	if (en & DISPI_GETCAPS) {
+		vio_flush(v);
 		vio_dispi_write(v, DISPI_ENABLE, en);
 		vio_dispi_write(v, DISPI_BANK, r->dispi[DISPI_BANK]);
 	}
@@ -79,11 +80,8 @@ static void save_dispi(struct vio *v, struct stdvga_regs *r)
 static void save_bar2_regs(struct vio *v, struct stdvga_regs *r,
 			   uint8_t revision)
 {
-	for (unsigned i = 0; i < sizeof(r->edid); i += 4) {
-		uint32_t w = vio_mmio_read(v, STDVGA_BAR2_EDID + i, 4);
-
-		memcpy(&r->edid[i], &w, 4);
-	}
+	for (unsigned i = 0; i < sizeof(r->edid); i += 4)
+		vio_mmio_read_to(v, STDVGA_BAR2_EDID + i, &r->edid[i]);
 	if (revision < 2)
 		return;
 	r->ext_size = vio_mmio_read(v, STDVGA_BAR2_EXT, 4);
@@ -107,7 +105,7 @@ static void save_palette(struct vio *v, struct stdvga_regs *r)
 {
 	vio_out(v, 0x3c7, 0);
 	for (unsigned i = 0; i < sizeof(r->palette); i++)
-		r->palette[i] = vio_in(v, 0x3c9);
+		vio_in_to(v, 0x3c9, &r->palette[i]);
 }
 
 /* Put back what the reads disturbed (9.2 step 8). */
@@ -135,20 +133,16 @@ int stdvga_save_regs(struct hw *hw, struct stdvga_regs *r, uint8_t revision,
 	save_bar2(&v, r, revision);
 	save_palette(&v, r);
 	save_put_back(&v, r);
-	return v.rc;
+	return vio_flush(&v);
 }
 
 int stdvga_save_pcicfg(struct hw *hw, uint8_t cfg[256], struct err *e)
 {
-	for (uint32_t off = 0; off < 256; off += 4) {
-		uint32_t w;
-		int rc = hw_cfg_read(hw, off, 4, &w, e);
+	struct vio v = {.hw = hw, .e = e};
 
-		if (rc < 0)
-			return rc;
-		memcpy(&cfg[off], &w, 4);
-	}
-	return 0;
+	for (uint32_t off = 0; off < 256; off += 4)
+		vio_cfg_read_to(&v, off, &cfg[off]);
+	return vio_flush(&v);
 }
 
 static int vram_copy(struct hw *hw, void *buf, uint64_t size, int to_dev,

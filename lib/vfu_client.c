@@ -44,11 +44,12 @@ struct vfu_client *vfu_client_of(struct hw *hw, struct err *e)
 /* ---- Messages ---- */
 
 static int check_reply(struct vfu_client *c, const struct vfu_hdr *q,
-		       const struct vfu_sock_msg *m, struct err *e)
+		       const struct vfu_sock_msg *m, int *fatal, struct err *e)
 {
 	struct vfu_hdr h;
 
 	memcpy(&h, m->buf, sizeof(h));
+	*fatal = 1;
 	if (h.id != q->id || h.cmd != q->cmd ||
 	    (h.flags & VFU_F_TYPE_MASK) != VFU_F_TYPE_REPLY)
 		return err_set(e, -EPROTO,
@@ -56,6 +57,7 @@ static int check_reply(struct vfu_client *c, const struct vfu_hdr *q,
 			       "does not answer request %u",
 			       c->name, vfu_cmd_name(q->cmd), h.id, h.cmd,
 			       h.flags, q->id);
+	*fatal = 0;
 	if (!(h.flags & VFU_F_ERROR))
 		return 0;
 	if (h.error == 0 || h.error > 4095)
@@ -65,41 +67,71 @@ static int check_reply(struct vfu_client *c, const struct vfu_hdr *q,
 		       c->name, vfu_cmd_name(q->cmd), strerror((int)h.error));
 }
 
-int vfu_client_call(struct vfu_client *c, uint16_t cmd, const void *a,
-		    size_t alen, const void *b, size_t blen,
-		    const uint8_t **reply, size_t *rlen, int *fd, struct err *e)
+static int send_req(struct vfu_client *c, struct vfu_hdr *h, const void *a,
+		    size_t alen, const void *b, size_t blen, struct err *e)
 {
-	struct vfu_sock_msg m = {.buf = c->resp, .cap = VFU_MAX_MSG};
-	struct vfu_hdr h = {.id = c->next_id++, .cmd = cmd};
 	int rc;
 
+	if (alen + blen > VFU_MAX_MSG - sizeof(*h))
+		return err_set(e, -E2BIG, "%s: request too large", c->name);
+	*h = (struct vfu_hdr){.id = c->next_id++,
+			      .cmd = h->cmd,
+			      .size = (uint32_t)(sizeof(*h) + alen + blen)};
+	memcpy(c->req, h, sizeof(*h));
+	if (alen)
+		memcpy(c->req + sizeof(*h), a, alen);
+	if (blen)
+		memcpy(c->req + sizeof(*h) + alen, b, blen);
+	rc = vfu_sock_send(c->sock, c->req, h->size, NULL, 0, e);
+	return rc < 0 ? err_wrap(e, rc, "%s: %s", c->name, vfu_cmd_name(h->cmd))
+		      : 0;
+}
+
+/* The reply to h. A transport failure or a reply to another request
+ * returns *fatal set: the stream is out of step. */
+static int recv_reply(struct vfu_client *c, const struct vfu_hdr *h,
+		      const uint8_t **reply, size_t *rlen, int *fd, int *fatal,
+		      struct err *e)
+{
+	struct vfu_sock_msg m = {.buf = c->resp, .cap = VFU_MAX_MSG};
+	int rc;
+
+	*fatal = 1;
 	if (fd)
 		*fd = -1;
-	if (alen + blen > VFU_MAX_MSG - sizeof(h))
-		return err_set(e, -E2BIG, "%s: request too large", c->name);
-	h.size = (uint32_t)(sizeof(h) + alen + blen);
-	memcpy(c->req, &h, sizeof(h));
-	if (alen)
-		memcpy(c->req + sizeof(h), a, alen);
-	if (blen)
-		memcpy(c->req + sizeof(h) + alen, b, blen);
-	if ((rc = vfu_sock_send(c->sock, c->req, h.size, NULL, 0, e)) < 0 ||
-	    (rc = vfu_sock_recv(c->sock, &m, c->wait_ms, e)) < 0)
-		return err_wrap(e, rc, "%s: %s", c->name, vfu_cmd_name(cmd));
+	if ((rc = vfu_sock_recv(c->sock, &m, c->wait_ms, e)) < 0)
+		return err_wrap(e, rc, "%s: %s", c->name, vfu_cmd_name(h->cmd));
 	if (m.fds_truncated || m.nfds > (fd ? 1u : 0u)) {
 		vfu_sock_close_fds(&m);
 		return err_set(e, -EPROTO, "%s: %s: unexpected fds in reply",
-			       c->name, vfu_cmd_name(cmd));
+			       c->name, vfu_cmd_name(h->cmd));
 	}
-	if ((rc = check_reply(c, &h, &m, e)) < 0) {
+	if ((rc = check_reply(c, h, &m, fatal, e)) < 0) {
 		vfu_sock_close_fds(&m);
 		return rc;
 	}
 	if (fd && m.nfds)
 		*fd = m.fds[0];
-	*reply = c->resp + sizeof(h);
-	*rlen = m.len - sizeof(h);
+	*reply = c->resp + sizeof(*h);
+	*rlen = m.len - sizeof(*h);
 	return 0;
+}
+
+static int drain(struct vfu_client *c, struct err *e);
+
+int vfu_client_call(struct vfu_client *c, uint16_t cmd, const void *a,
+		    size_t alen, const void *b, size_t blen,
+		    const uint8_t **reply, size_t *rlen, int *fd, struct err *e)
+{
+	struct vfu_hdr h = {.cmd = cmd};
+	int rc, fatal;
+
+	if (fd)
+		*fd = -1;
+	if ((rc = drain(c, e)) < 0 ||
+	    (rc = send_req(c, &h, a, alen, b, blen, e)) < 0)
+		return rc;
+	return recv_reply(c, &h, reply, rlen, fd, &fatal, e);
 }
 
 /* ---- Negotiation ---- */
@@ -308,41 +340,150 @@ static int setup(struct vfu_client *c, struct err *e)
 
 /* ---- Access interface ---- */
 
-static int region_io(struct vfu_client *c, uint32_t region, uint64_t off,
-		     unsigned size, uint32_t *val, int write, struct err *e)
+static int check_size(struct vfu_client *c, unsigned size, struct err *e)
 {
-	struct vfu_region_rw rw = {off, region, size}, got;
-	uint8_t data[4];
-	const uint8_t *r;
-	size_t n;
-	int rc;
-
 	if (size != 1 && size != 2 && size != 4)
 		return err_set(e, -EINVAL, "%s: access of %u bytes", c->name,
 			       size);
-	for (unsigned i = 0; i < size; i++)
-		data[i] = (uint8_t)(*val >> 8 * i);
-	rc = vfu_client_call(
-		c, write ? VFU_CMD_REGION_WRITE : VFU_CMD_REGION_READ, &rw,
-		sizeof(rw), data, write ? size : 0, &r, &n, NULL, e);
-	if (rc < 0)
-		return err_wrap(e, rc, "region %u offset 0x%llx", region,
-				(unsigned long long)off);
-	if (n != sizeof(rw) + (write ? 0 : size))
+	return 0;
+}
+
+static int send_rw(struct vfu_client *c, struct vfu_hdr *h,
+		   const struct vfu_region_rw *rw, uint32_t val, int write,
+		   struct err *e)
+{
+	uint8_t data[4];
+
+	for (unsigned i = 0; i < rw->count; i++)
+		data[i] = (uint8_t)(val >> 8 * i);
+	h->cmd = write ? VFU_CMD_REGION_WRITE : VFU_CMD_REGION_READ;
+	return send_req(c, h, rw, sizeof(*rw), data, write ? rw->count : 0, e);
+}
+
+/* The payload of a reply to rw; a read's value into *val. */
+static int rw_reply(struct vfu_client *c, const struct vfu_region_rw *rw,
+		    const uint8_t *r, size_t n, uint32_t *val, struct err *e)
+{
+	struct vfu_region_rw got;
+
+	if (n != sizeof(*rw) + (val ? rw->count : 0))
 		return err_set(e, -EPROTO, "%s: region reply of %zu bytes",
 			       c->name, n);
 	memcpy(&got, r, sizeof(got));
-	if (got.offset != off || got.region != region || got.count != size)
+	if (got.offset != rw->offset || got.region != rw->region ||
+	    got.count != rw->count)
 		return err_set(e, -EPROTO,
 			       "%s: region reply for another "
 			       "access",
 			       c->name);
-	if (write)
+	if (!val)
 		return 0;
 	*val = 0;
-	for (unsigned i = 0; i < size; i++)
-		*val |= (uint32_t)r[sizeof(rw) + i] << 8 * i;
+	for (unsigned i = 0; i < rw->count; i++)
+		*val |= (uint32_t)r[sizeof(*rw) + i] << 8 * i;
 	return 0;
+}
+
+static int region_io(struct vfu_client *c, uint32_t region, uint64_t off,
+		     unsigned size, uint32_t *val, int write, struct err *e)
+{
+	struct vfu_region_rw rw = {off, region, size};
+	struct vfu_hdr h;
+	const uint8_t *r;
+	size_t n;
+	int rc, fatal;
+
+	if ((rc = check_size(c, size, e)) < 0 || (rc = drain(c, e)) < 0)
+		return rc;
+	rc = send_rw(c, &h, &rw, write ? *val : 0, write, e);
+	if (rc == 0)
+		rc = recv_reply(c, &h, &r, &n, NULL, &fatal, e);
+	if (rc == 0)
+		rc = rw_reply(c, &rw, r, n, write ? NULL : val, e);
+	return rc < 0 ? err_wrap(e, rc, "region %u offset 0x%llx", region,
+				 (unsigned long long)off)
+		      : 0;
+}
+
+/* ---- Pipelined accesses (hw_queue) ---- */
+
+/* The oldest queued access's reply; its error kept for drain. A broken
+ * stream forgets every queued access. */
+static int complete_one(struct vfu_client *c)
+{
+	struct vfu_inflight *f = &c->fly[c->fly_head];
+	struct vfu_hdr h = {.id = f->id, .cmd = f->cmd};
+	struct err e = {{0}};
+	const uint8_t *r;
+	size_t n;
+	int rc, fatal;
+
+	c->fly_head = (c->fly_head + 1) % VFU_INFLIGHT;
+	c->fly_n--;
+	rc = recv_reply(c, &h, &r, &n, NULL, &fatal, &e);
+	if (rc == 0 && (rc = rw_reply(c, &f->rw, r, n, f->val, &e)) < 0)
+		fatal = 1;
+	if (rc < 0 && !c->fly_rc) {
+		c->fly_rc = err_wrap(&e, rc,
+				     "queued access to region %u "
+				     "offset 0x%llx",
+				     f->rw.region,
+				     (unsigned long long)f->rw.offset);
+		c->fly_err = e;
+	}
+	if (rc < 0 && fatal)
+		c->fly_n = 0;
+	return rc < 0 && fatal ? rc : 0;
+}
+
+/* Every queued access answered; their first error. */
+static int drain(struct vfu_client *c, struct err *e)
+{
+	int rc;
+
+	while (c->fly_n)
+		complete_one(c);
+	rc = c->fly_rc;
+	if (rc < 0) {
+		*e = c->fly_err;
+		c->fly_rc = 0;
+	}
+	return rc;
+}
+
+static int vc_queue(struct hw *hw, const struct hw_access *a, uint32_t *val,
+		    struct err *e)
+{
+	struct vfu_client *c = (struct vfu_client *)hw;
+	struct vfu_region_rw rw = {a->off, a->region, a->size};
+	struct vfu_inflight *f;
+	struct vfu_hdr h;
+	int rc;
+
+	if (a->space == HW_SPACE_CFG)
+		rw.region = VFU_PCI_CONFIG;
+	else if (a->space == HW_SPACE_PORT)
+		rw.region = VFU_PCI_VGA;
+	else if (a->region >= HW_REGION_COUNT)
+		return err_set(e, -EINVAL, "region %u does not exist",
+			       a->region);
+	if ((rc = check_size(c, a->size, e)) < 0)
+		return rc;
+	if (c->fly_n == VFU_INFLIGHT && (rc = complete_one(c)) < 0)
+		return drain(c, e);
+	if ((rc = send_rw(c, &h, &rw, a->write ? *val : 0, a->write, e)) < 0)
+		return rc;
+	f = &c->fly[(c->fly_head + c->fly_n++) % VFU_INFLIGHT];
+	*f = (struct vfu_inflight){.id = h.id,
+				   .cmd = h.cmd,
+				   .rw = rw,
+				   .val = a->write ? NULL : val};
+	return 0;
+}
+
+static int vc_flush(struct hw *hw, struct err *e)
+{
+	return drain((struct vfu_client *)hw, e);
 }
 
 static int cfg_io(struct vfu_client *c, uint32_t off, unsigned size,
@@ -442,6 +583,8 @@ static const struct hw_ops vfu_client_ops = {
 	.port_write = vc_port_write,
 	.reset = vc_reset,
 	.destroy = vc_destroy,
+	.queue = vc_queue,
+	.flush = vc_flush,
 };
 
 int vfu_client_attach(int sock, const char *name, struct hw **out,

@@ -5,9 +5,23 @@
 #include "vfio_user.h"
 #include "vfu_client.h"
 
+/* Accesses sent and not yet answered (hw_queue), at most this many: the
+ * replies must fit the socket buffers while the client is still sending. */
+#define VFU_INFLIGHT 64
+
+struct vfu_inflight {
+	uint16_t id, cmd;
+	struct vfu_region_rw rw;
+	uint32_t *val; /* where a read's value goes; NULL for a write */
+};
+
 struct vfu_client {
 	struct hw hw; /* first: the access interface */
 	int sock;
+	struct vfu_inflight fly[VFU_INFLIGHT]; /* a ring, oldest at fly_head */
+	unsigned fly_head, fly_n;
+	int fly_rc; /* first error of a queued access, for hw_flush */
+	struct err fly_err;
 	uint16_t next_id;
 	uint8_t *req;  /* VFU_MAX_MSG bytes: the request being sent */
 	uint8_t *resp; /* VFU_MAX_MSG bytes: the last reply */

@@ -94,6 +94,35 @@ static const struct {
 	{"sim:size=8", "only option"},		{"", "unknown device"},
 };
 
+/* A backend without pipelining does queued accesses at once. */
+START_TEST(queue_without_pipelining_is_immediate)
+{
+	struct hw *m = th_model(4);
+	struct hw_access a = {
+		.space = HW_SPACE_PORT, .off = 0x3c4, .size = 1, .write = 1};
+	struct err e = {{0}};
+	uint32_t v = 2, got = 0;
+
+	ck_assert_int_eq(hw_queue(m, &a, &v, &e), 0);
+	a.write = 0;
+	ck_assert_int_eq(hw_queue(m, &a, &got, &e), 0);
+	ck_assert_uint_eq(got, 2); /* before any flush */
+	a = (struct hw_access){
+		.space = HW_SPACE_CFG, .off = 4, .size = 2, .write = 1};
+	ck_assert_int_eq(hw_queue(m, &a, &v, &e), 0); /* memory decode on */
+	a = (struct hw_access){
+		.space = HW_SPACE_REGION, .region = 2, .off = 0x500, .size = 2};
+	ck_assert_int_eq(hw_queue(m, &a, &got, &e), 0);
+	ck_assert_uint_eq(got, 0xb0c5); /* DISPI ID through BAR2 */
+	a.space = HW_SPACE_CFG, a.off = 256, a.size = 1;
+	ck_assert_int_eq(hw_queue(m, &a, &got, &e), -EINVAL);
+	a.space = (enum hw_space)7;
+	ck_assert_int_eq(hw_queue(m, &a, &got, &e), -EINVAL);
+	ck_assert_int_eq(hw_flush(m, &e), 0);
+	hw_destroy(m);
+}
+END_TEST
+
 START_TEST(backend_rejects_bad_names)
 {
 	struct hw *hw = NULL;
@@ -135,6 +164,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, backend_rejects_bad_names, 0,
 			    sizeof(bad_specs) / sizeof(bad_specs[0]));
 	tcase_add_test(tc, backend_opens_sim_with_vram_size);
+	tcase_add_test(tc, queue_without_pipelining_is_immediate);
 	suite_add_tcase(s, tc);
 	return s;
 }

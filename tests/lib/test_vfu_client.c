@@ -147,6 +147,68 @@ START_TEST(client_access_errors_carry_the_server_errno)
 }
 END_TEST
 
+/* Queued accesses (hw_queue): more than the in-flight window of them,
+ * mixed with immediate ones, reach the device in program order, and a
+ * read's value lands by the flush. */
+START_TEST(queued_accesses_keep_program_order)
+{
+	struct served s;
+	struct hw *c = start(&s, 16);
+	struct hw_access w = {.space = HW_SPACE_PORT, .size = 1, .write = 1};
+	struct hw_access r = {.space = HW_SPACE_PORT, .size = 1};
+	struct err e = {{0}};
+	uint32_t v, got[768], now;
+
+	w.off = 0x3c8, v = 0;
+	ck_assert_int_eq(hw_queue(c, &w, &v, &e), 0);
+	w.off = 0x3c9;
+	for (v = 0; v < 768; v++) /* byte writes: v & 0xff */
+		ck_assert_int_eq(hw_queue(c, &w, &v, &e), 0);
+	/* An immediate access in between sees every queued write. */
+	ck_assert_int_eq(hw_port_read(c, 0x3c8, 1, &now, &e), 0);
+	ck_assert_uint_eq(now, 0);
+	w.off = 0x3c7, v = 0;
+	ck_assert_int_eq(hw_queue(c, &w, &v, &e), 0);
+	r.off = 0x3c9;
+	for (unsigned i = 0; i < 768; i++)
+		ck_assert_int_eq(hw_queue(c, &r, &got[i], &e), 0);
+	ck_assert_msg(hw_flush(c, &e) == 0, "%s", e.msg);
+	for (unsigned i = 0; i < 768; i++)
+		ck_assert_uint_eq(got[i], i & 0xff);
+	stop(&s, c);
+}
+END_TEST
+
+/* A refused queued access fails the flush with its errno; the accesses
+ * around it still happen, and the next flush is clean. */
+START_TEST(queued_access_errors_come_at_the_flush)
+{
+	struct served s;
+	struct hw *c = start(&s, 16);
+	struct hw_access bad = {.space = HW_SPACE_CFG, .off = 256, .size = 1};
+	struct hw_access id = {.space = HW_SPACE_CFG, .off = 0, .size = 4};
+	struct err e = {{0}};
+	uint32_t a = 0, b = 0, x = 0;
+
+	ck_assert_int_eq(hw_queue(c, &id, &a, &e), 0);
+	ck_assert_int_eq(hw_queue(c, &bad, &x, &e), 0);
+	ck_assert_int_eq(hw_queue(c, &id, &b, &e), 0);
+	ck_assert_int_eq(hw_flush(c, &e), -EINVAL);
+	ck_assert_msg(strstr(e.msg, "queued access to region 7 offset 0x100"),
+		      "%s", e.msg);
+	ck_assert_uint_eq(a, 0x11111234);
+	ck_assert_uint_eq(b, 0x11111234);
+	ck_assert_int_eq(hw_flush(c, &e), 0);
+	/* An immediate access reports a queued error that was not flushed. */
+	ck_assert_int_eq(hw_queue(c, &bad, &x, &e), 0);
+	ck_assert_int_eq(hw_cfg_read(c, 0, 4, &a, &e), -EINVAL);
+	ck_assert_int_eq(hw_cfg_read(c, 0, 4, &a, &e), 0);
+	bad.size = 3; /* refused before anything is sent */
+	ck_assert_int_eq(hw_queue(c, &bad, &x, &e), -EINVAL);
+	stop(&s, c);
+}
+END_TEST
+
 START_TEST(mapped_vram_is_the_device_vram)
 {
 	struct served s;
@@ -396,6 +458,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, client_describes_the_regions);
 	tcase_add_test(tc, scripts_and_chip_driver_work_through_the_client);
 	tcase_add_test(tc, client_access_errors_carry_the_server_errno);
+	tcase_add_test(tc, queued_accesses_keep_program_order);
+	tcase_add_test(tc, queued_access_errors_come_at_the_flush);
 	tcase_add_test(tc, mapped_vram_is_the_device_vram);
 	tcase_add_test(tc, save_and_load_move_the_state_between_servers);
 	tcase_add_test(tc,
