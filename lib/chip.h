@@ -44,6 +44,10 @@ struct chip_ops {
 	int (*check)(struct hw *hw, const struct gs_state *st, struct err *e);
 	/* Reset hw, write st in the safe order, read back and verify. */
 	int (*restore)(struct hw *hw, const struct gs_state *st, struct err *e);
+	/* restore without putting back the earlier state on failure: for a
+	 * device no one else uses, whose state before does not matter (a
+	 * thaw onto freshly reset hardware). */
+	int (*rewrite)(struct hw *hw, const struct gs_state *st, struct err *e);
 	/* One paragraph a person can read: mode, geometry, format. */
 	void (*describe)(const struct gs_state *st, FILE *out);
 	/* Decode what the display shows. */

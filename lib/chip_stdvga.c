@@ -188,37 +188,76 @@ static int first_mismatch(void *ctx, const char *name, unsigned width,
 		       name, 2 * width, have, 2 * width, want);
 }
 
-static int compare_state(const struct gs_state *want,
-			 const struct gs_state *have, struct err *e)
+static int compare_regs(const struct gs_state *want, const uint8_t *regs,
+			const uint8_t cfg[256], struct err *e)
 {
 	static const struct {
 		unsigned off, len;
 		const char *name;
-	} cfg[] = {{0x00, 4, "IDs"},
-		   {0x04, 2, "command"},
-		   {0x10, 4, "BAR0"},
-		   {0x18, 4, "BAR2"},
-		   {0x3c, 1, "interrupt line"}};
-	int rc = chip_regs_diff(&chip_stdvga, want->regs, have->regs,
-				first_mismatch, e);
+	} fields[] = {{0x00, 4, "IDs"},
+		      {0x04, 2, "command"},
+		      {0x10, 4, "BAR0"},
+		      {0x18, 4, "BAR2"},
+		      {0x3c, 1, "interrupt line"}};
+	int rc = chip_regs_diff(&chip_stdvga, want->regs, regs, first_mismatch,
+				e);
 
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < sizeof(cfg) / sizeof(cfg[0]); i++)
-		if (memcmp(want->pcicfg + cfg[i].off, have->pcicfg + cfg[i].off,
-			   cfg[i].len))
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (memcmp(want->pcicfg + fields[i].off, cfg + fields[i].off,
+			   fields[i].len))
 			return err_set(e, -EIO, "verify: PCI config %s differs",
-				       cfg[i].name);
-	if (!memcmp(want->vram, have->vram, want->id.vram_size))
-		return 0;
-	for (uint64_t off = 0; off < want->id.vram_size; off++)
-		if (want->vram[off] != have->vram[off])
-			return err_set(
-				e, -EIO,
-				"verify: VRAM differs at offset 0x%" PRIx64
-				": 0x%02x restored, 0x%02x read back",
-				off, want->vram[off], have->vram[off]);
+				       fields[i].name);
 	return 0;
+}
+
+/* VRAM compared where it is, through a mapping of BAR0. */
+static int compare_vram(struct hw *hw, const struct gs_state *want,
+			struct err *e)
+{
+	uint64_t len, size = want->id.vram_size, off = 0;
+	const uint8_t *map = hw_region_map(hw, HW_REGION_BAR0, &len, e);
+
+	if (!map)
+		return err_wrap(e, -EIO, "verify");
+	if (len == size && !memcmp(want->vram, map, size)) {
+		hw_region_unmap((void *)map, len);
+		return 0;
+	}
+	while (off < size && off < len && want->vram[off] == map[off])
+		off++;
+	if (off < size && off < len)
+		err_set(e, -EIO,
+			"verify: VRAM differs at offset 0x%" PRIx64
+			": 0x%02x restored, 0x%02x read back",
+			off, want->vram[off], map[off]);
+	else
+		err_set(e, -EIO,
+			"verify: BAR0 is %" PRIu64 " bytes, not %" PRIu64, len,
+			size);
+	hw_region_unmap((void *)map, len);
+	return -EIO;
+}
+
+/* Read everything back and compare with want. */
+static int verify(struct hw *hw, const struct gs_state *want, struct err *e)
+{
+	struct stdvga_regs r;
+	uint8_t cfg[256], *blob = malloc(chip_regs_len(&chip_stdvga));
+	int rc;
+
+	if (!blob)
+		return err_set(e, -ENOMEM, "out of memory");
+	if ((rc = stdvga_save_pcicfg(hw, cfg, e)) < 0 ||
+	    (rc = stdvga_save_regs(hw, &r, want->id.revision, e)) < 0) {
+		free(blob);
+		return err_wrap(e, rc, "verify");
+	}
+	chip_encode(&chip_stdvga, &r, blob);
+	rc = compare_regs(want, blob, cfg, e);
+	free(blob);
+	return rc < 0 ? rc : compare_vram(hw, want, e);
 }
 
 /* Reset, write st in the safe order, read everything back and compare. */
@@ -226,7 +265,6 @@ static int write_and_verify(struct hw *hw, const struct gs_state *st,
 			    struct err *e)
 {
 	struct stdvga_regs r;
-	struct gs_state back;
 	int rc;
 
 	chip_decode(&chip_stdvga, st->regs, &r);
@@ -239,11 +277,15 @@ static int write_and_verify(struct hw *hw, const struct gs_state *st,
 				 e);
 	if (rc < 0)
 		return err_wrap(e, rc, "restore");
-	if ((rc = stdvga_save(hw, &back, e)) < 0)
-		return err_wrap(e, rc, "verify");
-	rc = compare_state(st, &back, e);
-	gs_state_free(&back);
-	return rc;
+	return verify(hw, st, e);
+}
+
+static int stdvga_rewrite(struct hw *hw, const struct gs_state *st,
+			  struct err *e)
+{
+	int rc = stdvga_check(hw, st, e);
+
+	return rc < 0 ? rc : write_and_verify(hw, st, e);
 }
 
 /* A restore that fails after touching the device puts back what the device
@@ -306,6 +348,7 @@ const struct chip_ops chip_stdvga = {
 	.save_regs = stdvga_save_regs_blob,
 	.check = stdvga_check,
 	.restore = stdvga_restore,
+	.rewrite = stdvga_rewrite,
 	.describe = stdvga_describe,
 	.scanout = stdvga_chip_scanout,
 };

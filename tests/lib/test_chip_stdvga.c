@@ -366,6 +366,41 @@ START_TEST(restore_verify_names_first_mismatch_and_rolls_back)
 }
 END_TEST
 
+/* rewrite (for a thaw) restores like restore, but a failure leaves the
+ * device as the failed write left it: nothing is put back. */
+START_TEST(rewrite_restores_and_does_not_roll_back)
+{
+	struct hw *a = th_model(4), *b = th_model(4), *c = th_model(8);
+	struct gs_state st, back, before, after;
+	struct stdvga_regs r;
+	struct err e = {{0}};
+
+	th_run(a, VBE_MODE "vram.random 0 0x10000 3\n");
+	th_save(a, &st);
+	ck_assert_msg(chip_stdvga.rewrite(b, &st, &e) == 0, "%s", e.msg);
+	th_save(b, &back);
+	th_assert_states_equal(&st, &back);
+	ck_assert_int_eq(chip_stdvga.rewrite(c, &st, &e), -EINVAL);
+	th_regs(&st, &r);
+	r.sr[1] = 0xff; /* SR01 keeps only 0x3d */
+	chip_encode(&chip_stdvga, &r, st.regs);
+	th_run(b, FIRMWARE);
+	th_save(b, &before);
+	ck_assert_int_eq(chip_stdvga.rewrite(b, &st, &e), -EIO);
+	ck_assert_msg(strstr(e.msg, "SR01") && !strstr(e.msg, "put back"),
+		      "message: %s", e.msg);
+	th_save(b, &after);
+	ck_assert_int_ne(memcmp(before.regs, after.regs, before.regs_len), 0);
+	gs_state_free(&st);
+	gs_state_free(&back);
+	gs_state_free(&before);
+	gs_state_free(&after);
+	hw_destroy(a);
+	hw_destroy(b);
+	hw_destroy(c);
+}
+END_TEST
+
 START_TEST(chip_probe_finds_stdvga)
 {
 	struct hw *hw = th_model(4);
@@ -396,6 +431,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, restore_refuses_other_identity);
 	tcase_add_test(tc, restore_refuses_model_without_ext_regs);
 	tcase_add_test(tc, restore_verify_names_first_mismatch_and_rolls_back);
+	tcase_add_test(tc, rewrite_restores_and_does_not_roll_back);
 	tcase_add_test(tc, chip_probe_finds_stdvga);
 	suite_add_tcase(s, tc);
 	return s;

@@ -180,10 +180,8 @@ int vkgpu_host_restore(struct vkgpu_host *h, const struct vkgpu_saved *s)
 		return err_set(&h->err, -ENODEV,
 			       "device has chip %s, the saved state %s",
 			       chip->name, s->chip->name);
-	rc = chip->check(h->hw, &s->st, &h->err);
-	if (rc == 0)
-		rc = chip->restore(h->hw, &s->st, &h->err);
-	return rc;
+	/* A failed thaw leaves the guest frozen: nothing to put back. */
+	return chip->rewrite(h->hw, &s->st, &h->err);
 }
 
 void vkgpu_saved_free(struct vkgpu_saved *s)
