@@ -376,23 +376,29 @@ static void register_instance(struct vk *v)
 /* Instead of a boot: the checkpoint's tree, then its devices thawed. */
 static pid_t restore_guest(struct vk *v, int console_fd, struct err *e)
 {
+	struct vk_restore *r = v->restore;
+	long long t;
 	pid_t pid;
-	int rc = vk_restore_check_gpu(v->restore, v->gpu_sock, e);
+	int rc = vk_restore_check_gpu(r, v->gpu_sock, e);
 
 	if (rc < 0)
 		return err_wrap(e, rc, "cannot restore onto this GPU");
-	pid = vk_restore_start(v->restore, console_fd, e);
+	pid = vk_restore_start(r, console_fd, e);
 	if (pid < 0)
 		return pid;
-	rc = vk_restore_thaw(v->restore, v->gpu_sock, v->input_sock, e);
+	t = vk_now_ms();
+	rc = vk_restore_thaw(r, v->gpu_sock, v->input_sock, e);
 	if (rc < 0) {
 		kill(-pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		reap_group(pid);
 		return rc;
 	}
-	say("restored %s: UML pid %d, run dir %s", v->restore->dir, (int)pid,
-	    v->run.path);
+	r->thaw_ms = vk_now_ms() - t;
+	say("restored %s in %lld ms (verify %lld, criu restore %lld, thaw "
+	    "%lld): UML pid %d, run dir %s",
+	    r->dir, vk_now_ms() - r->t0, r->verify_ms, r->criu_ms, r->thaw_ms,
+	    (int)pid, v->run.path);
 	return pid;
 }
 

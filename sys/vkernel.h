@@ -278,6 +278,7 @@ void vk_remove_tree(const char *path);
 struct vk_restore {
 	char dir[PATH_MAX]; /* the checkpoint */
 	struct vk_manifest m;
+	long long t0, verify_ms, criu_ms, thaw_ms; /* phases, for the report */
 };
 
 /* `vkernel restore NAME [--dir DIR] [launcher options]`: find and verify
@@ -289,7 +290,7 @@ int vk_restore_parse(struct vk_restore *r, struct vk_opts *o, int argc,
 int vk_restore_check_gpu(const struct vk_restore *r, const char *sock,
 			 struct err *e);
 /* criu restore with console_fd as the new console; returns UML's pid. */
-pid_t vk_restore_start(const struct vk_restore *r, int console_fd,
+pid_t vk_restore_start(struct vk_restore *r, int console_fd,
 		       struct err *e);
 /* Thaw GPU (onto gpu_sock) and input (input_sock, may be ""). */
 int vk_restore_thaw(const struct vk_restore *r, const char *gpu_sock,

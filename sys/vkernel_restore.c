@@ -127,6 +127,7 @@ static int verify(struct vk_restore *r, struct err *e)
 
 	if (rc == 0)
 		rc = vk_manifest_verify(&r->m, r->dir, progress, e);
+	r->verify_ms = vk_now_ms() - r->t0;
 	if (rc < 0)
 		return err_wrap(e, rc, "checkpoint %s", r->dir);
 	if (vk_instance_running(r->m.name))
@@ -170,6 +171,7 @@ int vk_restore_parse(struct vk_restore *r, struct vk_opts *o, int argc,
 	if (!rest)
 		return err_set(e, VK_EXIT_SETUP, "out of memory"),
 		       VK_EXIT_SETUP;
+	r->t0 = vk_now_ms();
 	rc = split(r, argc, argv, rest, &n, &name, e);
 	if (rc == 0)
 		rc = vk_opts_parse(o, n, rest, e);
@@ -235,8 +237,7 @@ static int make_umid_dir(const struct vk_restore *r, struct err *e)
 	return 0;
 }
 
-pid_t vk_restore_start(const struct vk_restore *r, int console_fd,
-		       struct err *e)
+pid_t vk_restore_start(struct vk_restore *r, int console_fd, struct err *e)
 {
 	char criu[PATH_MAX], inherit[64], log[PATH_MAX + 32];
 	char out[PATH_MAX + 32];
@@ -261,8 +262,7 @@ pid_t vk_restore_start(const struct vk_restore *r, int console_fd,
 			       (int)r->m.uml_pid);
 	/* A tick the dump may have lost (sys/criu/post-resume.sh). */
 	kill(r->m.uml_pid, SIGALRM);
-	fprintf(stderr, "vkernel: criu restore took %lld ms\n",
-		vk_now_ms() - t0);
+	r->criu_ms = vk_now_ms() - t0;
 	return r->m.uml_pid;
 }
 
