@@ -371,7 +371,7 @@ void mig_rx_free(struct mig_rx *rx)
 {
 	if (!rx)
 		return;
-	free(rx->vram);
+	gs_vram_free(rx->vram, rx->vram_size);
 	free(rx->have);
 	free(rx->pend);
 	ZSTD_freeDCtx(rx->dc);
@@ -440,7 +440,7 @@ static int rx_header(struct mig_rx *rx, struct err *e)
 				  : STATE_MAX);
 	free(rx->pend);
 	rx->pend = malloc(cap);
-	rx->vram = malloc(vram);
+	rx->vram = gs_vram_alloc(vram);
 	rx->have = calloc(rx->n, 1);
 	if (!rx->pend || !rx->vram || !rx->have) {
 		rx->failed = 1;

@@ -4,6 +4,24 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+uint8_t *gs_vram_alloc(uint64_t size)
+{
+	void *p;
+
+	if (!size)
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void gs_vram_free(uint8_t *p, uint64_t size)
+{
+	if (p)
+		munmap(p, size);
+}
 
 int gs_state_alloc(struct gs_state *st, const struct gs_identity *id,
 		   size_t regs_len, struct err *e)
@@ -12,7 +30,7 @@ int gs_state_alloc(struct gs_state *st, const struct gs_identity *id,
 	st->id = *id;
 	st->regs_len = regs_len;
 	st->regs = calloc(1, regs_len ? regs_len : 1);
-	st->vram = id->vram_size ? malloc(id->vram_size) : NULL;
+	st->vram = gs_vram_alloc(id->vram_size);
 	if (!st->regs || (id->vram_size && !st->vram)) {
 		gs_state_free(st);
 		return err_set(e, -ENOMEM,
@@ -25,7 +43,7 @@ int gs_state_alloc(struct gs_state *st, const struct gs_identity *id,
 void gs_state_free(struct gs_state *st)
 {
 	free(st->regs);
-	free(st->vram);
+	gs_vram_free(st->vram, st->id.vram_size);
 	st->regs = NULL;
 	st->vram = NULL;
 }

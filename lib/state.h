@@ -36,4 +36,9 @@ int gs_state_alloc(struct gs_state *st, const struct gs_identity *id,
 		   size_t regs_len, struct err *e);
 void gs_state_free(struct gs_state *st);
 
+/* A VRAM-sized buffer straight from mmap: inside the vkernel, malloc of
+ * this size is a vmalloc that maps every page on the host one by one. */
+uint8_t *gs_vram_alloc(uint64_t size);
+void gs_vram_free(uint8_t *p, uint64_t size);
+
 #endif
