@@ -28,6 +28,9 @@ PKGS="$PKGS xvfb xdotool xtightvncviewer"
 # The vkernel's guest root (guest/desktop/): debootstrap builds it.
 PKGS="$PKGS debootstrap"
 
+# The vkernel's checkpoints hash their files with XXH3 (libxxhash).
+PKGS="$PKGS libxxhash-dev"
+
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -19,11 +19,16 @@ check: vkernel-linux
 # the kernel, the guest root and gpud next to itself.
 VKERNEL_SRCS := $(wildcard sys/vkernel*.c)
 VKERNEL := $(B)/vkernel
-# libcrypto: SHA-256 of checkpoint files (vkernel_manifest.c).
+# vkernel_manifest.c: libcrypto (SHA-256 of the kernel and stub),
+# libxxhash (XXH3 of checkpoint files), a thread.
+VKERNEL_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto libxxhash) -pthread
 $(VKERNEL): $(VKERNEL_SRCS:%.c=$(B)/%.o) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs libcrypto)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(VKERNEL_LIBS)
 all: $(VKERNEL)
 FORMAT_SRCS += $(wildcard sys/vkernel*.[ch])
+# The manifest's unit test compiles vkernel_manifest.c and vkernel_hash.c in.
+$(B)/tests/sys/test_vkernel_manifest: sys/vkernel_manifest.c sys/vkernel_hash.c
+$(B)/tests/sys/test_vkernel_manifest: LDLIBS += $(VKERNEL_LIBS)
 
 # CRIU around the vkernel (sys/criu/README.md). `make sid-root` builds
 # build/sid-root, a Debian sid root with criu 4.x (sys/sid-root.sh, cached:

@@ -226,10 +226,17 @@ int vk_criu_version(const char *criu, char *out, size_t len);
 
 /* ---- vkernel_manifest.c ---- */
 
+/* How a checkpoint file is hashed (the manifest names it per file). */
+enum vk_hash {
+	VK_HASH_SHA256,	  /* version 1 manifests */
+	VK_HASH_XXH3_128, /* what the checkpoint writes */
+};
+
 struct vk_manifest_file {
 	char name[64];
 	unsigned long long size;
-	char sha[65];
+	enum vk_hash kind;
+	char hash[65]; /* lowercase hex: 64 digits SHA-256, 32 XXH3-128 */
 };
 
 struct vk_manifest {
@@ -243,25 +250,44 @@ struct vk_manifest {
 	unsigned long long console_ino, vram;
 	unsigned gpu_id; /* vendor << 16 | device */
 	int input;
+	int version; /* of the manifest read: 1 or 2 */
 	int nfiles;
 	struct vk_manifest_file *files;
 };
 
 typedef void (*vk_progress_fn)(const char *path, unsigned long long bytes);
 
-/* SHA-256 of a file as 64 hex digits (+ its size); progress (may be
- * NULL) every 64 MiB. 0 or -errno. */
+/* ---- vkernel_hash.c ---- */
+
+/* A regular file to hash (a symbolic link only if follow), opened without
+ * blocking; its size. The fd or -errno. */
+int vk_hash_open(const char *path, int follow, unsigned long long *size,
+		 struct err *e);
+/* fd (size bytes when opened) as hex into out; the bytes hashed in *got;
+ * progress (may be NULL) every 64 MiB. 0 or -errno. */
+int vk_hash_fd(int fd, const char *path, enum vk_hash kind,
+	       unsigned long long size, char out[65], unsigned long long *got,
+	       vk_progress_fn progress, struct err *e);
+/* The same for the file at path; its size in *size (may be NULL). */
+int vk_hash_file(const char *path, int follow, enum vk_hash kind, char out[65],
+		 unsigned long long *size, vk_progress_fn progress,
+		 struct err *e);
+/* SHA-256 of a regular file (links followed) as 64 hex digits. */
 int vk_sha256_file(const char *path, char out[65], unsigned long long *size,
 		   vk_progress_fn progress, struct err *e);
+
+/* ---- vkernel_manifest.c (continued) ---- */
+
 /* The checkpoint store: opt, $VKERNEL_CHECKPOINTS, XDG data dir. */
 int vk_store_dir(const char *opt, char *out, struct err *e);
 int vk_check_ckpt_name(const char *s, struct err *e);
-/* Hash every file of dir into m->files, write dir/manifest (fsync'ed,
- * by rename). */
+/* Hash every file of dir (XXH3-128) into m->files, write dir/manifest
+ * (version 2, fsync'ed, by rename). */
 int vk_manifest_write(struct vk_manifest *m, const char *dir,
 		      vk_progress_fn progress, struct err *e);
+/* Reads a version 1 or 2 manifest, every line checked. */
 int vk_manifest_read(struct vk_manifest *m, const char *dir, struct err *e);
-/* Files exactly as listed (sizes, SHA-256), kernel and stub unchanged. */
+/* Files exactly as listed (sizes, hashes), kernel and stub unchanged. */
 int vk_manifest_verify(const struct vk_manifest *m, const char *dir,
 		       vk_progress_fn progress, struct err *e);
 unsigned long long vk_manifest_bytes(const struct vk_manifest *m);
@@ -290,8 +316,7 @@ int vk_restore_parse(struct vk_restore *r, struct vk_opts *o, int argc,
 int vk_restore_check_gpu(const struct vk_restore *r, const char *sock,
 			 struct err *e);
 /* criu restore with console_fd as the new console; returns UML's pid. */
-pid_t vk_restore_start(struct vk_restore *r, int console_fd,
-		       struct err *e);
+pid_t vk_restore_start(struct vk_restore *r, int console_fd, struct err *e);
 /* Thaw GPU (onto gpu_sock) and input (input_sock, may be ""). */
 int vk_restore_thaw(const struct vk_restore *r, const char *gpu_sock,
 		    const char *input_sock, struct err *e);

@@ -129,7 +129,7 @@ static const char help_text[] =
 	"DIR/CKPT\n"
 	"    (CRIU images and a manifest with versions, kernel and stub "
 	"SHA-256, GPU id,\n"
-	"    VRAM and guest memory size, every file's size and SHA-256) "
+	"    VRAM and guest memory size, every file's size and XXH3-128) "
 	"under a\n"
 	"    temporary name, fsyncs it and swaps it in atomically; an "
 	"earlier CKPT is\n"

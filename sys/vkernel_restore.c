@@ -3,7 +3,7 @@
  *                      [--input PATH] [--console FILE]
  *
  * Brings a checkpoint (vkernel_checkpoint.c) back. Everything is checked
- * before anything starts: the manifest, every file's size and SHA-256,
+ * before anything starts: the manifest, every file's size and hash,
  * the kernel binary and the stub file against the checkpoint's hashes, no
  * vkernel of that name running, UML's old PID free. vkernel.c then runs
  * as for a boot, with two steps replaced: gpud starts (a fresh device:

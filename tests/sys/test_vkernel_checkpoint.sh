@@ -18,7 +18,8 @@
 # Then: --leave-running (the original keeps running; after it is powered
 # off, the checkpoint restores, onto a gpud the launcher starts); refusals
 # that start nothing (VRAM 32 MiB, a flipped byte, a truncated file,
-# another kernel build, the original still running); `checkpoints`
+# another kernel build, the original still running); a version 1
+# manifest (SHA-256 per file) verifies and restores; `checkpoints`
 # list/show/verify/delete; kill -9 of `vkernel checkpoint` at random
 # moments never damages the earlier checkpoint of the same name.
 # Usage: test_vkernel_checkpoint.sh BUILD_DIR. CKPT_CYCLES, CKPT_KILLS
@@ -297,9 +298,30 @@ check "a checkpoint of another kernel build is refused" refused live 'another ke
 cp "$T/manifest" "$D/manifest"
 check "checkpoints verify finds the repaired checkpoint ok" "$B/vkernel" checkpoints verify live
 
+# A version 1 manifest (the previous launcher's: "file=NAME SIZE SHA256"
+# lines) still verifies and restores: live's, rewritten so.
+to_version_1() {
+	{
+		echo 'vkernel-checkpoint 1'
+		sed -n '2,$p' "$1/manifest" | grep -v '^file='
+		sed -n 's/^file=\([^ ]*\) \([0-9]*\) .*/\1 \2/p' "$1/manifest" |
+			while read -r f size; do
+				echo "file=$f $size $(sha256sum <"$1/$f" | cut -d' ' -f1)"
+			done
+	} >"$T/manifest.v1" && mv "$T/manifest.v1" "$1/manifest"
+}
+check "the manifest is version 2, XXH3-128 per file" sh -c '
+	head -n 1 "$0" | grep -qx "vkernel-checkpoint 2" &&
+	! grep "^file=" "$0" | grep -vq "^file=[^ ]* [0-9]* xxh3-128 [0-9a-f]\{32\}$"' "$D/manifest"
+to_version_1 "$D"
+check "a version 1 manifest (SHA-256 per file) verifies" sh -c '
+	head -n 1 "$1/manifest" | grep -qx "vkernel-checkpoint 1" &&
+	grep -q "^file=pstree.img [0-9]* [0-9a-f]\{64\}$" "$1/manifest" &&
+	"$0" checkpoints verify live' "$B/vkernel" "$D"
+
 # The --leave-running checkpoint restores, onto a gpud the launcher starts.
 launch restore live -G sim --vnc 0
-check "the --leave-running checkpoint restores (-G sim)" \
+check "the --leave-running checkpoint restores (-G sim, version 1 manifest)" \
 	wait_until $WAIT grep -qs '^vkernel: restored ' "$T/status"
 guest_run after-restore 'echo restored' >"$T/answer" 2>&1
 check "the restored guest runs commands" grep -qx restored "$T/answer"
