@@ -5,6 +5,15 @@
  * build/sid-root), and one run of it with a chosen stdin (restore hands
  * the new console pipe over as fd 0 for --inherit-fd; criu-sid closes
  * every descriptor above 2) and its output in a log file.
+ *
+ * Every criu run first probes the kernel (network namespaces, veth pairs,
+ * ...: 50-80 ms of each dump and restore here) unless it finds its cache
+ * of the answers. As root criu keeps that cache only in /run and only if
+ * /run is a tmpfs (not so on Debian's default install); with
+ * --unprivileged it keeps it in $XDG_RUNTIME_DIR. So dump and restore run
+ * with --unprivileged (as root that gives up nothing a vkernel needs: the
+ * checkpoint tests pass so) and XDG_RUNTIME_DIR set to a private directory
+ * on /dev/shm; where that cannot be had, criu runs as before.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,6 +87,42 @@ static void log_tail(const char *log, char *out, size_t len)
 		snprintf(out, len, "%.200s", buf + (n > 200 ? n - 200 : 0));
 }
 
+/* A directory only this user can write, on a tmpfs: for criu's cache. */
+static int kdat_dir(char *out, size_t len)
+{
+	struct stat st;
+
+	snprintf(out, len, "/dev/shm/vkernel-criu-%u", (unsigned)getuid());
+	if (mkdir(out, 0700) < 0 && errno != EEXIST)
+		return -1;
+	if (lstat(out, &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != getuid() || (st.st_mode & 077))
+		return -1;
+	return 0;
+}
+
+/* In the child: exec criu, with the cache where dump and restore use it. */
+static void exec_criu(const char *criu, char *const args[])
+{
+	char dir[64], *argv[64];
+	int n = 0;
+
+	if (args[1] &&
+	    (!strcmp(args[1], "dump") || !strcmp(args[1], "restore")) &&
+	    kdat_dir(dir, sizeof(dir)) == 0 &&
+	    setenv("XDG_RUNTIME_DIR", dir, 1) == 0) {
+		argv[n++] = args[0];
+		argv[n++] = args[1];
+		argv[n++] = "--unprivileged";
+		for (int i = 2; args[i] && n < 63; i++)
+			argv[n++] = args[i];
+		argv[n] = NULL;
+		execv(criu, argv);
+	} else {
+		execv(criu, args);
+	}
+}
+
 int vk_criu_run(const char *criu, char *const args[], int in_fd,
 		const char *log, const char *logname, struct err *e)
 {
@@ -98,7 +144,7 @@ int vk_criu_run(const char *criu, char *const args[], int in_fd,
 		if (dup2(in_fd >= 0 ? in_fd : null, 0) < 0 || dup2(lf, 1) < 0 ||
 		    dup2(lf, 2) < 0)
 			_exit(127);
-		execv(criu, args);
+		exec_criu(criu, args);
 		fprintf(stderr, "vkernel: cannot run '%s': %s\n", criu,
 			strerror(errno));
 		_exit(127);
