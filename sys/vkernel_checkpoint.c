@@ -141,11 +141,21 @@ static int gpu_identity(struct ckpt *c, struct err *e)
 
 static int freeze(struct ckpt *c, struct err *e)
 {
+	char reply[512];
+	struct err te = {{0}};
 	int rc = mc(c, "config vkgpu=freeze", e);
 
 	if (rc < 0)
 		return err_wrap(e, rc, "GPU freeze");
 	c->frozen_gpu = 1;
+	/* Free guest memory becomes holes, which criu does not save. A
+	 * kernel without vkmem ("Bad configuration option") or a failed
+	 * trim only makes a bigger checkpoint. */
+	if (vk_mconsole_ask(c->in.run, c->in.name, "config vkmem=trim", 60,
+			    reply, sizeof(reply), &te) == 0)
+		say("free guest memory %s", reply);
+	else if (!strstr(te.msg, "Bad configuration option"))
+		say("free guest memory not trimmed: %s", te.msg);
 	if (!c->in.input_sock[0])
 		return 0;
 	if ((rc = mc(c, "config vkinput=freeze", e)) < 0)

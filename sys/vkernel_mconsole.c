@@ -83,8 +83,9 @@ static int read_reply(int s, char *out, size_t outlen, struct err *e)
 		if (n < 12 || r.len > sizeof(r.data) || (size_t)n < 12 + r.len)
 			return err_set(e, -ETIMEDOUT, "mconsole: no reply");
 		failed |= r.err != 0;
-		/* Guest text: printable ASCII only. */
-		for (uint32_t i = 0; i < r.len && used + 1 < outlen; i++)
+		/* Guest text: printable ASCII only, up to UML's NUL. */
+		for (uint32_t i = 0;
+		     i < r.len && r.data[i] && used + 1 < outlen; i++)
 			out[used++] =
 				r.data[i] >= 0x20 && r.data[i] < 0x7f
 					? r.data[i]
