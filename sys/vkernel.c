@@ -48,6 +48,7 @@ struct stop {
 	long long since; /* 0: running */
 	int stage;	 /* 1 cad sent, 2 sysrq sent, 3 killed */
 	int gpud_died;
+	int deferred; /* a signal that came during a checkpoint */
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -453,6 +454,18 @@ static void kill_guest(struct vk *v, struct stop *s)
 	s->stage = 3;
 }
 
+/* RUN/stopping tells `vkernel checkpoint` not to start now. */
+static void note_stopping(struct vk *v)
+{
+	char path[PATH_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/stopping", v->run.path);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
 /* Ctrl-Alt-Del first: init gets SIGINT and may shut down in order. */
 static void begin_stop(struct vk *v, struct stop *s, const char *why)
 {
@@ -464,6 +477,7 @@ static void begin_stop(struct vk *v, struct stop *s, const char *why)
 	say("%s: powering the guest off (a second signal kills it)", why);
 	s->since = vk_now_ms();
 	s->stage = 1;
+	note_stopping(v);
 	mconsole(v, "cad");
 }
 
@@ -537,6 +551,51 @@ static int traced(pid_t pid)
 	return tracer != 0;
 }
 
+static int noted(struct vk *v, const char *file)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", v->run.path, file);
+	return access(path, F_OK) == 0;
+}
+
+static int alive(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+/* Is a `vkernel checkpoint` of this guest at work? */
+static int checkpoint_running(struct vk *v)
+{
+	pid_t pid = run_file_pid(v, "checkpointing");
+
+	return pid > 0 && alive(pid);
+}
+
+/* A signal during a checkpoint waits for its end: the guest is frozen,
+ * maybe stopped by criu, and the checkpoint may stop it anyway. */
+static void on_signal(struct vk *v, struct stop *s, int sig)
+{
+	char why[32];
+
+	snprintf(why, sizeof(why), "SIG%s", sigabbrev_np(sig));
+	if (s->deferred) {
+		say("%s again: killing the guest (the checkpoint fails)", why);
+		s->deferred = 0;
+		s->since = vk_now_ms();
+		kill_guest(v, s);
+		return;
+	}
+	if (!s->since && checkpoint_running(v)) {
+		say("%s during a checkpoint: the guest stops after it (a "
+		    "second signal kills it)",
+		    why);
+		s->deferred = sig;
+		return;
+	}
+	begin_stop(v, s, why);
+}
+
 /* A `vkernel checkpoint` that died half-way (RUN/checkpointing names it)
  * left the guest stopped or its devices frozen: resume it, once the criu
  * it started has let go of UML; or, if it had noted RUN/checkpointed
@@ -548,12 +607,11 @@ static void abandoned_checkpoint(struct vk *v)
 	pid_t pid = run_file_pid(v, "checkpointing");
 	struct err e = {{0}};
 
-	if (pid <= 0 || kill(pid, 0) == 0 || errno == EPERM || traced(v->uml))
+	if (pid <= 0 || alive(pid) || traced(v->uml))
 		return;
 	snprintf(path, sizeof(path), "%s/checkpointing", v->run.path);
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/checkpointed", v->run.path);
-	if (access(path, F_OK) == 0) {
+	if (noted(v, "checkpointed")) {
 		kill(-v->uml, SIGKILL);
 		return;
 	}
@@ -581,17 +639,22 @@ static int run_once(struct vk *v, struct stop *s)
 		{.fd = v->gpud.fd, .events = POLLIN},
 		{.fd = v->own_gpud && !v->gpud.exited ? v->gpud.pidfd : -1,
 		 .events = POLLIN}};
-	int sig, timeout = stop_step(v, s);
+	int sig, timeout = stop_step(v, s), cap = s->deferred ? 100 : 1000;
 	char why[32];
 
-	if (v->registered && (timeout < 0 || timeout > 1000))
-		timeout = 1000;
+	if (v->registered && (timeout < 0 || timeout > cap))
+		timeout = cap;
 	if (poll(p, 5, timeout) < 0 && errno != EINTR)
 		return 0;
 	if (v->registered && !s->since)
 		abandoned_checkpoint(v);
-	while ((sig = next_signal(v)) != 0) {
-		snprintf(why, sizeof(why), "SIG%s", sigabbrev_np(sig));
+	while ((sig = next_signal(v)) != 0)
+		on_signal(v, s, sig);
+	/* The checkpoint is over; unless it stopped the guest, stop it. */
+	if (s->deferred && !p[0].revents && !checkpoint_running(v) &&
+	    !noted(v, "checkpointed")) {
+		snprintf(why, sizeof(why), "SIG%s", sigabbrev_np(s->deferred));
+		s->deferred = 0;
 		begin_stop(v, s, why);
 	}
 	if (p[2].revents && vk_console_relay(&v->con) != 0) {

@@ -41,6 +41,7 @@ struct ckpt {
 	char criu[PATH_MAX];
 	struct vk_manifest m;
 	int frozen_gpu, frozen_input, stopped;
+	int note_fd; /* RUN/checkpointing, locked */
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -466,22 +467,48 @@ static void stop_original(struct ckpt *c)
 	kill(-c->in.uml, SIGCONT);
 }
 
-/* RUN/checkpointing names us: if we die half-way, the launcher resumes
- * the guest (vkernel.c, abandoned_checkpoint). */
-static void note_running(struct ckpt *c, int on)
+static void note_done(struct ckpt *c)
 {
 	char path[PATH_MAX + 32];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/checkpointing", c->in.run);
-	if (!on) {
-		unlink(path);
-		return;
+	unlink(path);
+	close(c->note_fd);
+}
+
+/* RUN/checkpointing names us, locked while we work: if we die half-way,
+ * the launcher resumes the guest (vkernel.c, abandoned_checkpoint), and a
+ * signal to it waits for our end. Refused while another checkpoint holds
+ * it or the launcher is powering the guest off (RUN/stopping). */
+static int note_running(struct ckpt *c, struct err *e)
+{
+	char path[PATH_MAX + 32], pid[32];
+	int n, fd;
+
+	snprintf(path, sizeof(path), "%s/checkpointing", c->in.run);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return err_set(e, -errno, "%s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return err_set(e, -EBUSY,
+			       "another checkpoint of '%s' is at work",
+			       c->in.name);
 	}
-	if ((f = fopen(path, "w"))) {
-		fprintf(f, "%d\n", (int)getpid());
-		fclose(f);
+	c->note_fd = fd;
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+		n = -errno;
+		note_done(c);
+		return err_set(e, n, "%s: %s", path, strerror(-n));
 	}
+	snprintf(path, sizeof(path), "%s/stopping", c->in.run);
+	if (access(path, F_OK) == 0) {
+		note_done(c);
+		return err_set(e, -ESHUTDOWN, "'%s' is powering off",
+			       c->in.name);
+	}
+	return 0;
 }
 
 static int run(struct ckpt *c, struct err *e)
@@ -495,7 +522,11 @@ static int run(struct ckpt *c, struct err *e)
 		return lock;
 	fill_manifest(c);
 	vk_criu_version(c->criu, c->m.criu_version, sizeof(c->m.criu_version));
-	note_running(c, 1);
+	if ((rc = note_running(c, e)) < 0) {
+		vk_remove_tree(c->tmp);
+		close(lock);
+		return rc;
+	}
 	if ((rc = hash_binaries(c, e)) < 0 || (rc = gpu_identity(c, e)) < 0 ||
 	    (rc = save(c, e)) < 0) {
 		resume(c);
@@ -503,7 +534,7 @@ static int run(struct ckpt *c, struct err *e)
 	} else if (!c->leave_running) {
 		stop_original(c);
 	}
-	note_running(c, 0);
+	note_done(c);
 	close(lock);
 	return rc;
 }

@@ -16,7 +16,9 @@
 # xdotool) must run in the restored xterm; without it the guest boots
 # without input and that check says so (not ok).
 # Then: --leave-running (the original keeps running; after it is powered
-# off, the checkpoint restores, onto a gpud the launcher starts); refusals
+# off, the checkpoint restores, onto a gpud the launcher starts); while a
+# checkpoint is at work, a second one is refused and Ctrl-C to the
+# launcher waits for it, then powers the guest off; refusals
 # that start nothing (VRAM 32 MiB, a flipped byte, a truncated file,
 # another kernel build, the original still running); a version 1
 # manifest (SHA-256 per file) verifies and restores; `checkpoints`
@@ -268,11 +270,29 @@ refused() {
 }
 check "restore refuses while the original runs" refused live 'is running'
 
+# ---- A checkpoint at work: a second one is refused, Ctrl-C waits ----
+# The first is paused (SIGSTOP to its group) once RUN/checkpointing names
+# it, so both checks happen while it is at work.
+setsid "$B/vkernel" checkpoint busy --leave-running --name "$INST" >"$T/busy.log" 2>&1 &
+cpid=$!
+while [ ! -s "$RUN/checkpointing" ] && kill -0 "$cpid" 2>/dev/null; do :; done
+kill -STOP -- "-$cpid"
+check "a second checkpoint while one is at work is refused" sh -c '
+	! "$0" checkpoint other --leave-running --name "$1" 2>"$2" &&
+	grep -q "another checkpoint" "$2" && [ ! -e "$3/other" ]' \
+	"$B/vkernel" "$INST" "$T/other.log" "$STORE"
 kill -INT "$vpid"
+check "SIGINT during a checkpoint waits for it" sh -c '
+	sleep 1 && kill -0 "$0" &&
+	grep -q "SIGINT during a checkpoint" "$1"' "$vpid" "$T/status"
+kill -CONT -- "-$cpid"
+wait "$cpid"
+check "that checkpoint completes (exit 0)" test $? = 0
 wait_until $WAIT gone "$vpid"
 wait "$vpid"
-check "the original powers off (exit 0)" test $? = 0
+check "then the original powers off (exit 0)" test $? = 0
 vpid=
+check "the checkpoint taken meanwhile verifies" "$B/vkernel" checkpoints verify busy
 stop_gpud
 
 check "restore onto 32 MiB VRAM is refused (-G sim:vram=32)" refused live "VRAM" -G sim:vram=32 --vnc 0
