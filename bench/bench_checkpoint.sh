@@ -101,13 +101,18 @@ sleep 2
 
 : >"$T/m_down" && : >"$T/m_ck" && : >"$T/m_size" && : >"$T/m_run" && : >"$T/m_frame"
 : >"$T/m_criu" && : >"$T/m_verify" && : >"$T/m_thaw"
+: >"$T/m_gpu" && : >"$T/m_trim" && : >"$T/m_dump"
 i=1
 while [ "$i" -le "$RUNS" ]; do
 	guest_run 'pkill -STOP xclock' || fail "guest command"
 	t0=$(now_ms)
 	"$B/vkernel" checkpoint b --name "$INST" >"$T/log" 2>&1 || fail "checkpoint"
 	echo $(($(now_ms) - t0)) >>"$T/m_ck"
-	sed -n 's/.*frozen and dumped in \([0-9]*\) ms/\1/p' "$T/log" >>"$T/m_down"
+	phases=$(sed -n 's/.*frozen and dumped in \([0-9]*\) ms (GPU freeze \([0-9]*\), memory trim and input freeze \([0-9]*\), criu dump \([0-9]*\)).*/\1 \2 \3 \4/p' "$T/log")
+	[ -n "$phases" ] || fail "no phases in the checkpoint report"
+	set -- $phases
+	echo "$1" >>"$T/m_down" && echo "$2" >>"$T/m_gpu"
+	echo "$3" >>"$T/m_trim" && echo "$4" >>"$T/m_dump"
 	du -sm "$T/store/b" | cut -f1 >>"$T/m_size"
 	wait "$vpid"
 	shot "$T/freeze.png" || fail "screenshot"
@@ -216,6 +221,9 @@ ratio() { awk -v q="$1" -v v="$2" 'BEGIN { if (v > 0) printf "%.1fx", q / v; els
 
 echo "vkernel checkpoint/restore, $MEM desktop guest, median of $RUNS:"
 printf '  %-34s %6s ms\n' "downtime (freeze to images)" "$(median <"$T/m_down")"
+printf '  %-34s %6s ms\n' "  GPU freeze" "$(median <"$T/m_gpu")"
+printf '  %-34s %6s ms\n' "  memory trim, input freeze" "$(median <"$T/m_trim")"
+printf '  %-34s %6s ms\n' "  criu dump" "$(median <"$T/m_dump")"
 printf '  %-34s %6s ms\n' "checkpoint command (durable)" "$(median <"$T/m_ck")"
 printf '  %-34s %6s MB\n' "image size" "$(median <"$T/m_size")"
 printf '  %-34s %6s ms\n' "restore to running" "$(median <"$T/m_run")"

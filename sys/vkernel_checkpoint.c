@@ -41,7 +41,8 @@ struct ckpt {
 	char criu[PATH_MAX];
 	struct vk_manifest m;
 	int frozen_gpu, frozen_input, stopped;
-	int note_fd; /* RUN/checkpointing, locked */
+	int note_fd;			    /* RUN/checkpointing, locked */
+	long long gpu_ms, rest_ms, dump_ms; /* phases, for the report */
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -144,11 +145,13 @@ static int freeze(struct ckpt *c, struct err *e)
 {
 	char reply[512];
 	struct err te = {{0}};
+	long long t0 = vk_now_ms();
 	int rc = mc(c, "config vkgpu=freeze", e);
 
 	if (rc < 0)
 		return err_wrap(e, rc, "GPU freeze");
 	c->frozen_gpu = 1;
+	c->gpu_ms = vk_now_ms() - t0;
 	/* Free guest memory becomes holes, which criu does not save. A
 	 * kernel without vkmem ("Bad configuration option") or a failed
 	 * trim only makes a bigger checkpoint. */
@@ -157,6 +160,7 @@ static int freeze(struct ckpt *c, struct err *e)
 		say("free guest memory %s", reply);
 	else if (!strstr(te.msg, "Bad configuration option"))
 		say("free guest memory not trimmed: %s", te.msg);
+	c->rest_ms = vk_now_ms() - t0 - c->gpu_ms;
 	if (!c->in.input_sock[0])
 		return 0;
 	if ((rc = mc(c, "config vkinput=freeze", e)) < 0)
@@ -164,6 +168,7 @@ static int freeze(struct ckpt *c, struct err *e)
 				"input freeze (a kernel without vkinput "
 				"freeze cannot be checkpointed with input)");
 	c->frozen_input = 1;
+	c->rest_ms = vk_now_ms() - t0 - c->gpu_ms;
 	return 0;
 }
 
@@ -389,7 +394,7 @@ static int dump(struct ckpt *c, struct err *e)
 		return err_wrap(e, rc, "dump (log %s)", log);
 	}
 	c->stopped = !c->leave_running;
-	say("criu dump took %lld ms", vk_now_ms() - t0);
+	c->dump_ms = vk_now_ms() - t0;
 	return 0;
 }
 
@@ -442,7 +447,9 @@ static int save(struct ckpt *c, struct err *e)
 
 	if ((rc = freeze(c, e)) < 0 || (rc = dump(c, e)) < 0)
 		return rc;
-	say("guest frozen and dumped in %lld ms", vk_now_ms() - t0);
+	say("guest frozen and dumped in %lld ms (GPU freeze %lld, memory "
+	    "trim and input freeze %lld, criu dump %lld)",
+	    vk_now_ms() - t0, c->gpu_ms, c->rest_ms, c->dump_ms);
 	if (c->leave_running)
 		resume(c);
 	if ((rc = host_clock(c, e)) < 0 ||
