@@ -609,12 +609,14 @@ static void abandoned_checkpoint(struct vk *v)
 
 	if (pid <= 0 || alive(pid) || traced(v->uml))
 		return;
-	snprintf(path, sizeof(path), "%s/checkpointing", v->run.path);
-	unlink(path);
+	/* The note stays until UML is gone: whoever watches it sees the
+	 * checkpoint end only with its outcome. */
 	if (noted(v, "checkpointed")) {
 		kill(-v->uml, SIGKILL);
 		return;
 	}
+	snprintf(path, sizeof(path), "%s/checkpointing", v->run.path);
+	unlink(path);
 	say("a checkpoint (pid %d) died half-way: resuming the guest",
 	    (int)pid);
 	kill(-v->uml, SIGCONT);
