@@ -250,6 +250,7 @@ struct vk_manifest {
 	unsigned long long console_ino, vram;
 	unsigned gpu_id; /* vendor << 16 | device */
 	int input;
+	int pid_ns;  /* UML ran as init of its own PID namespace */
 	int version; /* of the manifest read: 1 or 2 */
 	int nfiles;
 	struct vk_manifest_file *files;

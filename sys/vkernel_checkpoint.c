@@ -338,6 +338,17 @@ static int check_instance(struct ckpt *c, struct err *e)
 	return 0;
 }
 
+/* Is pid in another PID namespace than ours (vkernel_uml.c, fork_ns)? */
+static int own_pid_ns(pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	return stat(path, &a) == 0 && stat("/proc/self/ns/pid", &b) == 0 &&
+	       (a.st_ino != b.st_ino || a.st_dev != b.st_dev);
+}
+
 static void fill_manifest(struct ckpt *c)
 {
 	struct vk_manifest *m = &c->m;
@@ -353,6 +364,7 @@ static void fill_manifest(struct ckpt *c)
 	m->uml_pid = c->in.uml;
 	m->console_ino = c->in.console_ino;
 	m->input = c->in.input_sock[0] != 0;
+	m->pid_ns = own_pid_ns(c->in.uml);
 }
 
 static int hash_binaries(struct ckpt *c, struct err *e)

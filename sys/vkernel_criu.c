@@ -60,31 +60,30 @@ int vk_criu_cmd(char *out, struct err *e)
 		       "criu 4.x (make sid-root builds Debian sid's)");
 }
 
-/* The last lines of a log, for an error message. */
+/* For an error message: the log's first "Error" line (the cause; the
+ * last one is criu's summary), else its end. */
 static void log_tail(const char *log, char *out, size_t len)
 {
-	char buf[4096];
-	int fd = open(log, O_RDONLY | O_CLOEXEC);
-	off_t end;
+	FILE *f = fopen(log, "re");
+	char *line = NULL, last[201] = "";
+	size_t cap = 0;
 	ssize_t n;
 
 	out[0] = 0;
-	if (fd < 0)
+	if (!f)
 		return;
-	end = lseek(fd, 0, SEEK_END);
-	lseek(fd,
-	      end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0,
-	      SEEK_SET);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	/* The last "Error" line says most. */
-	for (char *p = buf, *l; (l = strstr(p, "Error (")); p = l + 1)
-		snprintf(out, len, "%.*s", (int)strcspn(l, "\n"), l);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		line[strcspn(line, "\n")] = 0;
+		if (strstr(line, "Error (")) {
+			snprintf(out, len, "%s", strstr(line, "Error ("));
+			break;
+		}
+		snprintf(last, sizeof(last), "%s", line);
+	}
+	free(line);
+	fclose(f);
 	if (!out[0])
-		snprintf(out, len, "%.200s", buf + (n > 200 ? n - 200 : 0));
+		snprintf(out, len, "%s", last);
 }
 
 /* A directory only this user can write, on a tmpfs: for criu's cache. */

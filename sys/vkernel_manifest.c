@@ -3,7 +3,9 @@
  * The manifest is text, one "key=value" a line, first line
  * "vkernel-checkpoint 2": what restore needs to find everything again
  * (run dir, kernel, stub, guest memory size, instance name, UML's pid,
- * the console pipe's inode), what it must check first (kernel and stub
+ * whether UML ran in its own PID namespace (pid_namespace=1; absent in
+ * older manifests: 0), the console pipe's inode), what it must check
+ * first (kernel and stub
  * SHA-256, kernel_sha256= and stub_sha256=: the kernel build's identity,
  * as sha256sum prints it; the GPU's PCI id and VRAM size as the guest had
  * them), and one "file=NAME SIZE KIND HASH" line per file of the
@@ -188,6 +190,7 @@ int vk_manifest_write(struct vk_manifest *m, const char *dir,
 	put(f, "gpu_id", "%04x:%04x", m->gpu_id >> 16, m->gpu_id & 0xffff);
 	put(f, "vram", "%llu", m->vram);
 	put(f, "input", "%d", m->input);
+	put(f, "pid_namespace", "%d", m->pid_ns);
 	for (int i = 0; i < m->nfiles; i++)
 		put(f, "file", "%s %llu %s %s", m->files[i].name,
 		    m->files[i].size, kinds[m->files[i].kind].name,
@@ -332,6 +335,9 @@ static int one_line(struct vk_manifest *m, char *line, struct err *e)
 	} else if (!strcmp(line, "input")) {
 		rc = num_val(&n, v, 10, 1, line, e);
 		m->input = (int)n;
+	} else if (!strcmp(line, "pid_namespace")) {
+		rc = num_val(&n, v, 10, 1, line, e);
+		m->pid_ns = (int)n;
 	}
 	/* Unknown keys: a newer launcher's additions, ignored. */
 	return rc;

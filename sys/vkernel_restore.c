@@ -19,6 +19,7 @@
  * the downtime, as after a suspend, and shows the host's time of day.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,7 +136,13 @@ static int verify(struct vk_restore *r, struct err *e)
 			       "a vkernel named '%s' is running: stop it "
 			       "first",
 			       r->m.name);
-	if (!pid_free(r->m.uml_pid))
+	/* In its own PID namespace UML's PIDs cannot clash; making one
+	 * needs root. */
+	if (r->m.pid_ns && geteuid() != 0)
+		return err_set(e, -EPERM,
+			       "this checkpoint's UML ran in its own PID "
+			       "namespace: restoring it needs root");
+	if (!r->m.pid_ns && !pid_free(r->m.uml_pid))
 		return err_set(e, -EBUSY,
 			       "PID %d, the checkpointed UML's, is in use "
 			       "(is the original still running?)",
@@ -237,16 +244,61 @@ static int make_umid_dir(const struct vk_restore *r, struct err *e)
 	return 0;
 }
 
+/* The run dir goes when the launcher exits: criu's log of a failed
+ * restore is kept in TMPDIR, and the error names it. */
+static int keep_log(const struct vk_restore *r, const char *log, int rc,
+		    struct err *e)
+{
+	const char *tmp = getenv("TMPDIR");
+	char to[PATH_MAX], msg[sizeof(e->msg)];
+	int in = open(log, O_RDONLY | O_CLOEXEC), out;
+	ssize_t n;
+
+	snprintf(to, sizeof(to), "%s/vkernel-restore-%s.log",
+		 tmp && *tmp ? tmp : "/tmp", r->m.name);
+	unlink(to);
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (in < 0 || out < 0) {
+		if (in >= 0)
+			close(in);
+		if (out >= 0)
+			close(out);
+		return rc;
+	}
+	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 20, 0)) > 0)
+		;
+	close(in);
+	close(out);
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	return err_set(e, rc, "%.700s; criu's log kept in %s", msg, to);
+}
+
+/* The host PID of the restored UML, from criu's --pidfile. */
+static pid_t restored_pid(const char *pidfile)
+{
+	FILE *f = fopen(pidfile, "re");
+	int pid = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	unlink(pidfile);
+	return pid > 1 && !pid_free(pid) ? pid : 0;
+}
+
 pid_t vk_restore_start(struct vk_restore *r, int console_fd, struct err *e)
 {
 	char criu[PATH_MAX], inherit[64], log[PATH_MAX + 32];
-	char out[PATH_MAX + 32];
-	char *const args[] = {
-		criu,		"restore",     "-D",
-		(char *)r->dir, "-W",	       (char *)r->m.run_dir,
-		"-o",		"restore.log", "--restore-detached",
-		"--inherit-fd", inherit,       NULL};
+	char out[PATH_MAX + 32], pidfile[PATH_MAX + 32];
+	char *const args[] = {criu,	   "restore",	  "-D",
+			      r->dir,	   "-W",	  r->m.run_dir,
+			      "-o",	   "restore.log", "--restore-detached",
+			      "--pidfile", pidfile,	  "--inherit-fd",
+			      inherit,	   NULL};
 	long long t0 = vk_now_ms();
+	pid_t pid;
 	int rc;
 
 	if ((rc = vk_criu_cmd(criu, e)) < 0 || (rc = make_umid_dir(r, e)) < 0)
@@ -255,15 +307,15 @@ pid_t vk_restore_start(struct vk_restore *r, int console_fd, struct err *e)
 		 r->m.console_ino);
 	snprintf(log, sizeof(log), "%s/restore.log", r->m.run_dir);
 	snprintf(out, sizeof(out), "%s/restore.out", r->m.run_dir);
+	snprintf(pidfile, sizeof(pidfile), "%s/restored.pid", r->m.run_dir);
 	if ((rc = vk_criu_run(criu, args, console_fd, out, log, e)) < 0)
-		return rc;
-	if (pid_free(r->m.uml_pid))
-		return err_set(e, -ESRCH, "criu restored no process %d",
-			       (int)r->m.uml_pid);
+		return keep_log(r, log, rc, e);
+	if (!(pid = restored_pid(pidfile)))
+		return err_set(e, -ESRCH, "criu restored no UML (%s)", pidfile);
 	/* A tick the dump may have lost (sys/criu/post-resume.sh). */
-	kill(r->m.uml_pid, SIGALRM);
+	kill(pid, SIGALRM);
 	r->criu_ms = vk_now_ms() - t0;
-	return r->m.uml_pid;
+	return pid;
 }
 
 int vk_restore_thaw(const struct vk_restore *r, const char *gpu_sock,

@@ -7,11 +7,13 @@
  * the first instant.
  */
 #include <errno.h>
+#include <linux/sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "vkernel.h"
@@ -113,9 +115,20 @@ void vk_uml_free_args(char **argv)
 	free(argv);
 }
 
+/* fork(), into a new PID namespace when we may make one: UML is its
+ * init there, so the PIDs a checkpoint records are the namespace's and a
+ * restore can never find them taken by another process. */
+static pid_t fork_ns(void)
+{
+	struct clone_args a = {.flags = CLONE_NEWPID, .exit_signal = SIGCHLD};
+	pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+
+	return pid < 0 && (errno == EPERM || errno == ENOSYS) ? fork() : pid;
+}
+
 pid_t vk_uml_start(char **argv, int console_fd, struct err *e)
 {
-	pid_t self = getpid(), pid = fork();
+	pid_t self = getpid(), pid = fork_ns();
 
 	if (pid == 0) {
 		setsid();

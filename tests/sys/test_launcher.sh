@@ -235,8 +235,10 @@ booted() {
 	wait_for $BOOT_TIMEOUT "$T/err" '^vkernel: guest: session ready$'
 }
 
-# RUN NAME: UML's pid, from its pid file in the run dir.
-uml_pid() { cat "$1/$2/pid" 2>/dev/null; }
+# RUN UMID: the UML kernel's host PID (its own pid file holds the one of
+# its PID namespace when the launcher gave it one): the oldest process
+# whose command line names that run dir and umid.
+uml_pid() { pgrep -o -f "uml_dir=$1 umid=$2( |\$)"; }
 
 # WANT RUN UMLPID [kept], after finish: the launcher exited WANT, and
 # nothing is left: no process names RUN, UML's process group is gone, RUN
