@@ -21,6 +21,8 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/string.h>
+#include <asm/tlbflush.h>
+#include <os.h>
 
 #include "../../mconsole_kern.h"
 #include "vkgpu.h"
@@ -30,6 +32,26 @@ static struct vkgpu_device *vkgpu_mc_dev;
 int vkgpu_wait_thawed(struct vkgpu_device *vk)
 {
 	return wait_event_killable(vk->thaw_wq, !READ_ONCE(vk->frozen));
+}
+
+/*
+ * UML takes a zapped page out of a process's host address space only when
+ * that process next runs. Do it now for every process that mapped VRAM
+ * (through its stub, as UML does for a process it creates),
+ * so that a checkpoint of the stopped vkernel holds no host mapping of
+ * the released VRAM (CRIU would save all of it again).
+ */
+static void vkgpu_unmap_now(struct address_space *mapping)
+{
+	struct vm_area_struct *vma;
+
+	i_mmap_lock_read(mapping);
+	vma_interval_tree_foreach(vma, &mapping->i_mmap, 0, ULONG_MAX) {
+		/* The unmaps queue up in the process's stub: run them. */
+		if (!um_tlb_sync(vma->vm_mm))
+			syscall_stub_flush(&vma->vm_mm->context.id);
+	}
+	i_mmap_unlock_read(mapping);
 }
 
 /*
@@ -52,6 +74,7 @@ int vkgpu_freeze(struct vkgpu_device *vk)
 	WRITE_ONCE(vk->frozen, true);
 	/* Every process mapping of a buffer object faults again (and waits). */
 	unmap_mapping_range(vk->drm.anon_inode->i_mapping, 0, 0, 1);
+	vkgpu_unmap_now(vk->drm.anon_inode->i_mapping);
 	vkgpu_detach(vk);
 	drm_info(&vk->drm, "frozen: device saved and released\n");
 out:
