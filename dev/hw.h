@@ -80,6 +80,12 @@ struct hw_ops {
 	int (*queue)(struct hw *hw, const struct hw_access *a, uint32_t *val,
 		     struct err *e);
 	int (*flush)(struct hw *hw, struct err *e);
+	/* Optional (a model): a copy of all register state, hidden latches
+	 * included, and putting it back. A save through the access interface
+	 * moves latches it cannot restore (the DAC's colour sub-index); a
+	 * server saving a device another client is programming must not. */
+	void *(*keep)(struct hw *hw);
+	void (*put_back)(struct hw *hw, void *kept);
 };
 
 /* Backends embed this as their first member. */
@@ -143,6 +149,19 @@ int hw_queue(struct hw *hw, const struct hw_access *a, uint32_t *val,
 static inline int hw_flush(struct hw *hw, struct err *e)
 {
 	return hw->ops->flush ? hw->ops->flush(hw, e) : 0;
+}
+
+/* NULL when the backend cannot (or memory is short): then put_back is a
+ * no-op and the save's side effects stay. */
+static inline void *hw_keep(struct hw *hw)
+{
+	return hw->ops->keep ? hw->ops->keep(hw) : NULL;
+}
+
+static inline void hw_put_back(struct hw *hw, void *kept)
+{
+	if (kept)
+		hw->ops->put_back(hw, kept);
 }
 
 static inline void hw_destroy(struct hw *hw)

@@ -269,6 +269,22 @@ static void sv_destroy(struct hw *hw)
 	free(s);
 }
 
+/* The whole model but VRAM (which the struct only points at). */
+static void *sv_keep(struct hw *hw)
+{
+	struct stdvga *copy = malloc(sizeof(*copy));
+
+	if (copy)
+		memcpy(copy, to_sv(hw), sizeof(*copy));
+	return copy;
+}
+
+static void sv_put_back(struct hw *hw, void *kept)
+{
+	memcpy(to_sv(hw), kept, sizeof(struct stdvga));
+	free(kept);
+}
+
 static const struct hw_ops stdvga_ops = {
 	.name = "sim",
 	.cfg_read = sv_cfg_read,
@@ -280,6 +296,8 @@ static const struct hw_ops stdvga_ops = {
 	.port_write = sv_port_write,
 	.reset = sv_reset,
 	.destroy = sv_destroy,
+	.keep = sv_keep,
+	.put_back = sv_put_back,
 };
 
 /* vram_mb: 0 means 16; 1..512 rounded up to a power of two. */

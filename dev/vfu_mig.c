@@ -82,6 +82,18 @@ int vfu_mig_device_running(const struct vfu_server *s)
 
 /* ---- Saving ---- */
 
+/* A save that leaves the device exactly as it was, where the backend can
+ * (other clients may be mid-sequence: vfu_server serves up to 8). */
+static int save_quietly(struct vfu_server *s, struct gs_state *st,
+			struct err *e)
+{
+	void *kept = hw_keep(s->hw);
+	int rc = s->chip->save(s->hw, st, e);
+
+	hw_put_back(s->hw, kept);
+	return rc;
+}
+
 static int save_snapshot(struct vfu_server *s, struct err *e)
 {
 	struct gs_state st;
@@ -89,7 +101,7 @@ static int save_snapshot(struct vfu_server *s, struct err *e)
 	size_t len;
 	int rc;
 
-	if ((rc = s->chip->save(s->hw, &st, e)) < 0)
+	if ((rc = save_quietly(s, &st, e)) < 0)
 		return err_wrap(e, rc, "STOP_COPY");
 	rc = snap_encode(&st, NULL, &buf, &len, e);
 	gs_state_free(&st);
@@ -135,7 +147,7 @@ static int precopy_finish(struct vfu_server *s, struct err *e)
 	struct gs_state st;
 	int rc;
 
-	if ((rc = s->chip->save(s->hw, &st, e)) < 0)
+	if ((rc = save_quietly(s, &st, e)) < 0)
 		return err_wrap(e, rc, "STOP_COPY");
 	rc = mig_tx_finish(s->mig.tx, &st, &s->mig.out, NULL, e);
 	gs_state_free(&st);

@@ -228,6 +228,16 @@ static void dmg_destroy(struct hw *hw)
 	free(d);
 }
 
+static void *dmg_keep(struct hw *hw)
+{
+	return hw_keep(to_damage(hw)->be);
+}
+
+static void dmg_put_back(struct hw *hw, void *kept)
+{
+	hw_put_back(to_damage(hw)->be, kept);
+}
+
 static const struct hw_ops damage_ops = {
 	.name = "gpud-damage",
 	.cfg_read = dmg_cfg_read,
@@ -239,6 +249,8 @@ static const struct hw_ops damage_ops = {
 	.port_write = dmg_port_write,
 	.reset = dmg_reset,
 	.destroy = dmg_destroy,
+	.keep = dmg_keep,
+	.put_back = dmg_put_back,
 };
 
 /* ---- The API (gpud.h) ---- */

@@ -131,6 +131,18 @@ static void note(struct gpud_display *d, const struct err *e)
 	snprintf(d->last_err, sizeof(d->last_err), "%s", e->msg);
 }
 
+/* The registers for a frame, leaving the device exactly as it was: a
+ * client may be in the middle of a sequence (the DAC's colour sub-index
+ * cannot be put back through the registers). */
+static int save_regs_quietly(struct gpud_display *d, struct err *e)
+{
+	void *kept = hw_keep(d->hw);
+	int rc = d->chip->save_regs(d->hw, d->st.regs, e);
+
+	hw_put_back(d->hw, kept);
+	return rc;
+}
+
 void gpud_display_tick(struct gpud_display *d, long long now_ms, int on_damage)
 {
 	struct gs_image img = {0};
@@ -144,7 +156,7 @@ void gpud_display_tick(struct gpud_display *d, long long now_ms, int on_damage)
 	/* Damage from now on goes into the next frame. */
 	if (d->dmg)
 		gpud_damage_take(d->dmg, &r);
-	if (d->chip->save_regs(d->hw, d->st.regs, &e) < 0 ||
+	if (save_regs_quietly(d, &e) < 0 ||
 	    d->chip->scanout(&d->st, &img, &e) < 0 ||
 	    vnc_frame(d->vnc, &img, &e) < 0) {
 		note(d, &e);

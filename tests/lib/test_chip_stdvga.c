@@ -401,6 +401,46 @@ START_TEST(rewrite_restores_and_does_not_roll_back)
 }
 END_TEST
 
+/* Palette entry 5 after a client wrote its red and green, a save ran
+ * (kept: with hw_keep / hw_put_back around it), then the client wrote blue. */
+static void dac_entry_across_a_save(int kept, uint8_t rgb[3])
+{
+	struct hw *m = th_model(4);
+	struct gs_state st;
+	struct stdvga_regs r;
+	struct err e = {{0}};
+	void *k;
+
+	th_run(m, "io.w8 0x3c8 5\nio.w8 0x3c9 0x11\nio.w8 0x3c9 0x22\n");
+	k = kept ? hw_keep(m) : NULL;
+	ck_assert_msg(chip_stdvga.save(m, &st, &e) == 0, "%s", e.msg);
+	gs_state_free(&st);
+	hw_put_back(m, k);
+	th_run(m, "io.w8 0x3c9 0x33\n");
+	th_save(m, &st);
+	th_regs(&st, &r);
+	memcpy(rgb, &r.palette[5 * 3], 3);
+	gs_state_free(&st);
+	hw_destroy(m);
+}
+
+/* A save moves the DAC's hidden colour sub-index (the registers cannot put
+ * it back); the model's keep / put_back undoes every trace. */
+START_TEST(keep_and_put_back_hide_a_save_from_a_dac_sequence)
+{
+	static const uint8_t want[3] = {0x11, 0x22, 0x33};
+	uint8_t got[3];
+
+	dac_entry_across_a_save(0, got);
+	ck_assert_msg(memcmp(got, want, 3),
+		      "a plain save no longer disturbs "
+		      "the DAC: this test proves nothing");
+	dac_entry_across_a_save(1, got);
+	ck_assert_msg(!memcmp(got, want, 3), "entry 5 is %02x %02x %02x",
+		      got[0], got[1], got[2]);
+}
+END_TEST
+
 START_TEST(chip_probe_finds_stdvga)
 {
 	struct hw *hw = th_model(4);
@@ -432,6 +472,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, restore_refuses_model_without_ext_regs);
 	tcase_add_test(tc, restore_verify_names_first_mismatch_and_rolls_back);
 	tcase_add_test(tc, rewrite_restores_and_does_not_roll_back);
+	tcase_add_test(tc, keep_and_put_back_hide_a_save_from_a_dac_sequence);
 	tcase_add_test(tc, chip_probe_finds_stdvga);
 	suite_add_tcase(s, tc);
 	return s;

@@ -489,6 +489,35 @@ START_TEST(gpustate_inspects_while_another_client_stays_connected)
 }
 END_TEST
 
+/* Another client's screenshot (a migration save in gpud) and the VNC
+ * display's refreshes between two writes of a palette entry leave the
+ * DAC's hidden colour sub-index alone: the entry comes out whole. */
+START_TEST(saves_by_others_do_not_disturb_a_dac_sequence)
+{
+	char png[300];
+	struct th_gpud g;
+	struct hw *a;
+	uint32_t rgb[3];
+	struct err e = {{0}};
+
+	gpud_start(&g, "dac");
+	a = th_gpud_client(&g);
+	th_run(a, "io.w8 0x3c8 5\nio.w8 0x3c9 0x11\nio.w8 0x3c9 0x22\n");
+	snprintf(png, sizeof(png), "%s/dac.png", th_work);
+	ck_assert_int_eq(gpustate("screenshot", "--server", g.sock, "-o", png),
+			 0);
+	usleep(1200000); /* an idle VNC refresh or more */
+	th_run(a, "io.w8 0x3c9 0x33\nio.w8 0x3c7 5\n");
+	for (int i = 0; i < 3; i++)
+		ck_assert_msg(hw_port_read(a, 0x3c9, 1, &rgb[i], &e) == 0, "%s",
+			      e.msg);
+	ck_assert_msg(rgb[0] == 0x11 && rgb[1] == 0x22 && rgb[2] == 0x33,
+		      "entry 5 reads %02x %02x %02x", rgb[0], rgb[1], rgb[2]);
+	hw_destroy(a);
+	th_gpud_stop(&g);
+}
+END_TEST
+
 /* While A has the device stopped, B's messages wait instead of failing;
  * a migration of B while A's runs is refused. */
 START_TEST(a_client_waits_while_another_has_the_device_stopped)
@@ -633,6 +662,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, vnc_viewer_sees_the_mesa_frame);
 	tcase_add_test(tc,
 		       gpustate_inspects_while_another_client_stays_connected);
+	tcase_add_test(tc, saves_by_others_do_not_disturb_a_dac_sequence);
 	tcase_add_test(tc, a_client_waits_while_another_has_the_device_stopped);
 	tcase_add_test(tc, clients_beyond_the_limit_are_refused);
 	tcase_add_test(tc, a_client_stalled_inside_a_message_is_dropped);
