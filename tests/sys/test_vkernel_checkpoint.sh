@@ -276,7 +276,7 @@ check "restore refuses while the original runs" refused live 'is running'
 setsid "$B/vkernel" checkpoint busy --leave-running --name "$INST" >"$T/busy.log" 2>&1 &
 cpid=$!
 while [ ! -s "$RUN/checkpointing" ] && kill -0 "$cpid" 2>/dev/null; do :; done
-kill -STOP -- "-$cpid"
+kill -STOP "-$cpid"
 check "a second checkpoint while one is at work is refused" sh -c '
 	! "$0" checkpoint other --leave-running --name "$1" 2>"$2" &&
 	grep -q "another checkpoint" "$2" && [ ! -e "$3/other" ]' \
@@ -285,7 +285,7 @@ kill -INT "$vpid"
 check "SIGINT during a checkpoint waits for it" sh -c '
 	sleep 1 && kill -0 "$0" &&
 	grep -q "SIGINT during a checkpoint" "$1"' "$vpid" "$T/status"
-kill -CONT -- "-$cpid"
+kill -CONT "-$cpid"
 wait "$cpid"
 check "that checkpoint completes (exit 0)" test $? = 0
 wait_until $WAIT gone "$vpid"
