@@ -38,12 +38,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# NAME LOG COMMAND...
-check() {
-	name=$1 log=$2
-	shift 2
-	if "$@"; then ok "$name"; else nok "$name" "$log"; fi
-}
 
 for tool in "$L" "$B/gpud" "$B/gpustate"; do
 	[ -x "$tool" ] || {

@@ -46,13 +46,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# NAME LOG COMMAND...: passes when the command succeeds; LOG is shown
-# otherwise.
-check() {
-	name=$1 log=$2
-	shift 2
-	if "$@"; then ok "$name"; else nok "$name" "$log"; fi
-}
 
 for tool in "$L" "$B/gpud" "$B/gpustate"; do
 	[ -x "$tool" ] || {

@@ -1,8 +1,8 @@
 # shellcheck shell=sh
 # Shared by the shell tests in tests/sys (sourced, not run: run-tests.sh
-# runs only tests/*/*.sh): TAP-ish results, waiting for a condition, and
-# booting the vkernel's UML from a busybox initramfs with its console on a
-# fifo. The caller sets T (its work directory) and, to boot, L (the
+# runs only tests/*/*.sh): TAP-ish results and checks, waiting for a
+# condition, and booting the vkernel's UML from a busybox initramfs with
+# its console on a fifo. The caller sets T (its work directory) and, to boot, L (the
 # kernel).
 
 ok() { echo "ok - $1"; }
@@ -15,6 +15,13 @@ nok() {
 	else
 		cat "$2"
 	fi | sed 's/^/# /'
+}
+# NAME LOG COMMAND...: passes when the command succeeds; LOG is shown
+# otherwise.
+check() {
+	name=$1 log=$2
+	shift 2
+	if "$@"; then ok "$name"; else nok "$name" "$log"; fi
 }
 
 # SECONDS COMMAND...: retries the command every 0.1 s until it succeeds.
