@@ -559,17 +559,12 @@ static int noted(struct vk *v, const char *file)
 	return access(path, F_OK) == 0;
 }
 
-static int alive(pid_t pid)
-{
-	return kill(pid, 0) == 0 || errno == EPERM;
-}
-
 /* Is a `vkernel checkpoint` of this guest at work? */
 static int checkpoint_running(struct vk *v)
 {
 	pid_t pid = run_file_pid(v, "checkpointing");
 
-	return pid > 0 && alive(pid);
+	return vk_pid_alive(pid);
 }
 
 /* A signal during a checkpoint waits for its end: the guest is frozen,
@@ -607,7 +602,7 @@ static void abandoned_checkpoint(struct vk *v)
 	pid_t pid = run_file_pid(v, "checkpointing");
 	struct err e = {{0}};
 
-	if (pid <= 0 || alive(pid) || traced(v->uml))
+	if (pid <= 0 || vk_pid_alive(pid) || traced(v->uml))
 		return;
 	/* The note stays until UML is gone: whoever watches it sees the
 	 * checkpoint end only with its outcome. */

@@ -57,6 +57,8 @@ void vk_child_setup(int out_fd, int deathsig, pid_t parent);
 int vk_pidfd_open(pid_t pid);
 /* Monotonic milliseconds. */
 long long vk_now_ms(void);
+/* Does process pid exist (perhaps another user's)? */
+int vk_pid_alive(pid_t pid);
 
 /* ---- vkernel_opts.c ---- */
 

@@ -48,11 +48,6 @@ static int link_path(const char *name, char *out, struct err *e)
 	return 0;
 }
 
-static int alive(pid_t pid)
-{
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
-}
-
 /* Links left by launchers that were killed (SIGKILL skips their exit):
  * no instance file behind them, or its processes are gone. */
 static void prune(void)
@@ -197,7 +192,7 @@ int vk_instance_find(const char *name, struct vk_instance *in, struct err *e)
 	buf[n] = 0;
 	if (parse(in, buf) != 0 || in->uml <= 1 || in->launcher <= 1)
 		return err_set(e, -EINVAL, "%s: damaged", path);
-	if (!alive(in->launcher) || !alive(in->uml))
+	if (!vk_pid_alive(in->launcher) || !vk_pid_alive(in->uml))
 		return err_set(e, -ESRCH,
 			       "the vkernel '%s' is no longer running (stale "
 			       "%s)",

@@ -2,6 +2,7 @@
  * Child processes of vkernel: the first steps after fork, the pidfd that
  * says when a child exited, and the monotonic clock the deadlines use.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -41,4 +42,9 @@ long long vk_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int vk_pid_alive(pid_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }

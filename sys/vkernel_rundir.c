@@ -112,8 +112,7 @@ static int check_uml(const char *dir, const char *name, struct err *e)
 		return 0;
 	buf[n] = 0;
 	pid = strtol(buf, NULL, 10);
-	if (pid > 0 && pid <= INT_MAX &&
-	    (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+	if (pid > 0 && pid <= INT_MAX && vk_pid_alive((pid_t)pid))
 		return err_set(e, -EBUSY,
 			       "run dir busy: UML '%s' runs in '%s' (pid %ld)",
 			       name, dir, pid);
