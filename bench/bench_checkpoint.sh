@@ -53,16 +53,9 @@ fail() {
 	[ -f "$T/log" ] && tail -n 20 "$T/log" >&2
 	exit 1
 }
-# wait_until SECONDS CMD...: CMD every 10 ms until it succeeds.
-wait_until() {
-	n=$(($1 * 100))
-	shift
-	while ! "$@"; do
-		[ "$n" -le 0 ] && return 1
-		n=$((n - 1))
-		sleep 0.01
-	done
-}
+# shellcheck source=tests/sys/lib/uml.sh
+. "$(dirname "$0")/../tests/sys/lib/uml.sh"
+WAIT_STEP=0.01
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 

@@ -147,15 +147,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# SECONDS COMMAND...: polls COMMAND every 50 ms until it succeeds.
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.05
-	done
-}
+# shellcheck source=tests/sys/lib/uml.sh
+. "$(dirname "$0")/../tests/sys/lib/uml.sh"
+WAIT_STEP=0.05
 
 # Numbers on stdin, one a line: their median.
 median() {

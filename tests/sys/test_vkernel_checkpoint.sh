@@ -52,28 +52,10 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
+# shellcheck source=tests/sys/lib/uml.sh
+. "$(dirname "$0")/lib/uml.sh"
+NOK_LINES=25
 
-ok() { echo "ok - $1"; }
-nok() {
-	echo "not ok - $1"
-	[ -z "${2:-}" ] || tail -n 25 "$2" | sed 's/^/# /'
-}
-check() {
-	name=$1
-	shift
-	: >"$T/log"
-	if "$@" >>"$T/log" 2>&1; then ok "$name"; else nok "$name" "$T/log"; fi
-}
-# SECONDS COMMAND...: retries every 0.1 s until the command succeeds.
-wait_until() {
-	n=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		[ "$n" -le 0 ] && return 1
-		n=$((n - 1))
-		sleep 0.1
-	done
-}
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
 for tool in vkernel gpud gpustate; do
@@ -146,7 +128,7 @@ if ! boot_desktop; then
 	exit 1
 fi
 ok "the desktop boots (256 MiB, -G unix:, input: ${INPUT:-none})"
-check "the launcher registered the guest" test -L "${XDG_RUNTIME_DIR:-/tmp}/vkernel-$(id -u)/$INST"
+check_run "the launcher registered the guest" test -L "${XDG_RUNTIME_DIR:-/tmp}/vkernel-$(id -u)/$INST"
 
 # The screen changes by itself (the xclock, once a second).
 # [SOCKET]: the gpud's screen changes within 10 s (default the test's).
@@ -234,26 +216,26 @@ cycle() {
 	ok "cycle $k: checkpoint ${ck_ms} ms, restore ${rs_ms} ms, picture bit-identical, clock moves, guest answers"
 }
 
-check "the xclock moves before the first checkpoint" screen_moves
+check_run "the xclock moves before the first checkpoint" screen_moves
 k=1
 while [ $k -le "$CYCLES" ]; do
 	cycle $k || break
 	k=$((k + 1))
 done
-check "$CYCLES checkpoint/power-off/restore cycles in a row" test $k -gt "$CYCLES"
+check_run "$CYCLES checkpoint/power-off/restore cycles in a row" test $k -gt "$CYCLES"
 [ $k -gt "$CYCLES" ] || exit 1
-check "the restored xterm accepts text typed over VNC" typed_runs r1
-check "checkpoints list shows it" sh -c '"$0" checkpoints list | grep -q "^desk .*instance $1"' "$B/vkernel" "$INST"
-check "checkpoints show prints the manifest" sh -c '"$0" checkpoints show desk | grep -q "^kernel_sha256="' "$B/vkernel"
-check "checkpoints verify says ok" "$B/vkernel" checkpoints verify desk
+check_run "the restored xterm accepts text typed over VNC" typed_runs r1
+check_run "checkpoints list shows it" sh -c '"$0" checkpoints list | grep -q "^desk .*instance $1"' "$B/vkernel" "$INST"
+check_run "checkpoints show prints the manifest" sh -c '"$0" checkpoints show desk | grep -q "^kernel_sha256="' "$B/vkernel"
+check_run "checkpoints verify says ok" "$B/vkernel" checkpoints verify desk
 
 # ---- --leave-running ----
-check "checkpoint --leave-running" "$B/vkernel" checkpoint live --leave-running --name "$INST"
-check "the original keeps running (launcher alive, guest answers)" \
+check_run "checkpoint --leave-running" "$B/vkernel" checkpoint live --leave-running --name "$INST"
+check_run "the original keeps running (launcher alive, guest answers)" \
 	sh -c 'kill -0 "$0" && ! grep -q checkpointed "$1"' "$vpid" "$T/status"
-check "its clock keeps moving" screen_moves
+check_run "its clock keeps moving" screen_moves
 guest_run after-live 'echo still here' >"$T/answer" 2>&1
-check "the original still runs commands" grep -qx 'still here' "$T/answer"
+check_run "the original still runs commands" grep -qx 'still here' "$T/answer"
 
 # ---- Refusals (while the original runs, and once it is off) ----
 # CHECKPOINT WHY ARGS...: restore fails with exit 2 and WHY in its
@@ -268,7 +250,7 @@ refused() {
 	[ $rc = 2 ] && grep -q "$r_why" "$T/ref.log" &&
 		[ "$(pgrep -c -f "$RUN" 2>/dev/null)" = "$before" ]
 }
-check "restore refuses while the original runs" refused live 'is running'
+check_run "restore refuses while the original runs" refused live 'is running'
 
 # ---- A checkpoint at work: a second one is refused, Ctrl-C waits ----
 # The first is paused (SIGSTOP to its group) once RUN/checkpointing names
@@ -277,30 +259,30 @@ setsid "$B/vkernel" checkpoint busy --leave-running --name "$INST" >"$T/busy.log
 cpid=$!
 while [ ! -s "$RUN/checkpointing" ] && kill -0 "$cpid" 2>/dev/null; do :; done
 kill -STOP "-$cpid"
-check "a second checkpoint while one is at work is refused" sh -c '
+check_run "a second checkpoint while one is at work is refused" sh -c '
 	! "$0" checkpoint other --leave-running --name "$1" 2>"$2" &&
 	grep -q "another checkpoint" "$2" && [ ! -e "$3/other" ]' \
 	"$B/vkernel" "$INST" "$T/other.log" "$STORE"
 kill -INT "$vpid"
-check "SIGINT during a checkpoint waits for it" sh -c '
+check_run "SIGINT during a checkpoint waits for it" sh -c '
 	sleep 1 && kill -0 "$0" &&
 	grep -q "SIGINT during a checkpoint" "$1"' "$vpid" "$T/status"
 kill -CONT "-$cpid"
 wait "$cpid"
-check "that checkpoint completes (exit 0)" test $? = 0
+check_run "that checkpoint completes (exit 0)" test $? = 0
 wait_until $WAIT gone "$vpid"
 wait "$vpid"
-check "then the original powers off (exit 0)" test $? = 0
+check_run "then the original powers off (exit 0)" test $? = 0
 vpid=
-check "the checkpoint taken meanwhile verifies" "$B/vkernel" checkpoints verify busy
+check_run "the checkpoint taken meanwhile verifies" "$B/vkernel" checkpoints verify busy
 stop_gpud
 
-check "restore onto 32 MiB VRAM is refused (-G sim:vram=32)" refused live "VRAM" -G sim:vram=32 --vnc 0
-check "... before any gpud started" sh -c '! grep -q "desktop on vnc" "$0"' "$T/ref.log"
+check_run "restore onto 32 MiB VRAM is refused (-G sim:vram=32)" refused live "VRAM" -G sim:vram=32 --vnc 0
+check_run "... before any gpud started" sh -c '! grep -q "desktop on vnc" "$0"' "$T/ref.log"
 "$B/gpud" --device sim:vram=32 --socket "$G/gpu32.sock" --foreground >"$T/gpud32.log" 2>&1 &
 g32=$!
 wait_until $WAIT test -S "$G/gpu32.sock"
-check "restore onto a running gpud with 32 MiB VRAM is refused (-G unix:)" \
+check_run "restore onto a running gpud with 32 MiB VRAM is refused (-G unix:)" \
 	refused live "VRAM" -G "unix:$G/gpu32.sock"
 kill "$g32"
 wait "$g32" 2>/dev/null
@@ -308,15 +290,15 @@ D=$STORE/live
 f=pstree.img # CRIU's process tree
 cp "$D/$f" "$T/saved.img"
 printf '\377' | dd of="$D/$f" bs=1 seek=3 conv=notrunc 2>/dev/null
-check "a flipped byte is refused" refused live 'checksum mismatch' -G sim --vnc 0
+check_run "a flipped byte is refused" refused live 'checksum mismatch' -G sim --vnc 0
 head -c 10 "$T/saved.img" >"$D/$f"
-check "a truncated file is refused" refused live 'truncated' -G sim --vnc 0
+check_run "a truncated file is refused" refused live 'truncated' -G sim --vnc 0
 cp "$T/saved.img" "$D/$f"
 cp "$D/manifest" "$T/manifest"
 sed -i 's/^kernel_sha256=.*/kernel_sha256=0000000000000000000000000000000000000000000000000000000000000000/' "$D/manifest"
-check "a checkpoint of another kernel build is refused" refused live 'another kernel build' -G sim --vnc 0
+check_run "a checkpoint of another kernel build is refused" refused live 'another kernel build' -G sim --vnc 0
 cp "$T/manifest" "$D/manifest"
-check "checkpoints verify finds the repaired checkpoint ok" "$B/vkernel" checkpoints verify live
+check_run "checkpoints verify finds the repaired checkpoint ok" "$B/vkernel" checkpoints verify live
 
 # A version 1 manifest (the previous launcher's: "file=NAME SIZE SHA256"
 # lines) still verifies and restores: live's, rewritten so.
@@ -330,21 +312,21 @@ to_version_1() {
 			done
 	} >"$T/manifest.v1" && mv "$T/manifest.v1" "$1/manifest"
 }
-check "the manifest is version 2, XXH3-128 per file" sh -c '
+check_run "the manifest is version 2, XXH3-128 per file" sh -c '
 	head -n 1 "$0" | grep -qx "vkernel-checkpoint 2" &&
 	! grep "^file=" "$0" | grep -vq "^file=[^ ]* [0-9]* xxh3-128 [0-9a-f]\{32\}$"' "$D/manifest"
 to_version_1 "$D"
-check "a version 1 manifest (SHA-256 per file) verifies" sh -c '
+check_run "a version 1 manifest (SHA-256 per file) verifies" sh -c '
 	head -n 1 "$1/manifest" | grep -qx "vkernel-checkpoint 1" &&
 	grep -q "^file=pstree.img [0-9]* [0-9a-f]\{64\}$" "$1/manifest" &&
 	"$0" checkpoints verify live' "$B/vkernel" "$D"
 
 # The --leave-running checkpoint restores, onto a gpud the launcher starts.
 launch restore live -G sim --vnc 0
-check "the --leave-running checkpoint restores (-G sim, version 1 manifest)" \
+check_run "the --leave-running checkpoint restores (-G sim, version 1 manifest)" \
 	wait_until $WAIT grep -qs '^vkernel: restored ' "$T/status"
 guest_run after-restore 'echo restored' >"$T/answer" 2>&1
-check "the restored guest runs commands" grep -qx restored "$T/answer"
+check_run "the restored guest runs commands" grep -qx restored "$T/answer"
 # That checkpoint is some seconds old: the guest's clock must have moved
 # on to the host's time, not resumed where it stood.
 clock_agrees() {
@@ -356,12 +338,12 @@ clock_agrees() {
 	# An older checkpoint than 3 s would not tell a lagging clock apart.
 	[ $((h - c)) -ge 3 ] && [ $((h - g)) -le 2 ] && [ $((g - h)) -le 2 ]
 }
-check "the restored guest's clock agrees with the host's (within 2 s)" clock_agrees
+check_run "the restored guest's clock agrees with the host's (within 2 s)" clock_agrees
 
 # ---- Crash safety: kill -9 of `vkernel checkpoint safe` at random
 # moments; `safe` always verifies. Each run is in its own process group,
 # so the criu it may leave behind can be waited for.
-check "a first checkpoint 'safe'" "$B/vkernel" checkpoint safe --leave-running --name "$INST"
+check_run "a first checkpoint 'safe'" "$B/vkernel" checkpoint safe --leave-running --name "$INST"
 crash_ok=0
 i=1
 while [ $i -le "$KILLS" ]; do
@@ -378,21 +360,21 @@ while [ $i -le "$KILLS" ]; do
 	fi
 	i=$((i + 1))
 done
-check "after $KILLS kill -9 of a checkpoint, 'safe' still verifies ($crash_ok/$KILLS)" \
+check_run "after $KILLS kill -9 of a checkpoint, 'safe' still verifies ($crash_ok/$KILLS)" \
 	test $crash_ok = "$KILLS"
-check "a checkpoint after the kills succeeds and cleans up" sh -c '
+check_run "a checkpoint after the kills succeeds and cleans up" sh -c '
 	"$0" checkpoint safe --leave-running --name "$1" &&
 	[ -z "$(ls -A "$2" | grep "^\.safe\.tmp")" ]' "$B/vkernel" "$INST" "$STORE"
-check "the guest still answers after the kills" guest_run post-crash 'echo fine'
-check "its screen moves after the kills (GPU thawed)" screen_moves "$RUN/gpu.sock"
-check "checkpoints delete" sh -c '"$0" checkpoints delete safe && [ ! -e "$1/safe" ]' \
+check_run "the guest still answers after the kills" guest_run post-crash 'echo fine'
+check_run "its screen moves after the kills (GPU thawed)" screen_moves "$RUN/gpu.sock"
+check_run "checkpoints delete" sh -c '"$0" checkpoints delete safe && [ ! -e "$1/safe" ]' \
 	"$B/vkernel" "$STORE"
 
 # kill -9 of a checkpoint that would stop the original, at a random
 # moment: either it got far enough (complete checkpoint, the launcher
 # stops the guest and exits 5) or the launcher resumes the guest (RUN/
 # checkpointing names a dead checkpoint) and the earlier 'last' stays.
-check "a checkpoint 'last'" "$B/vkernel" checkpoint last --leave-running --name "$INST"
+check_run "a checkpoint 'last'" "$B/vkernel" checkpoint last --leave-running --name "$INST"
 setsid "$B/vkernel" checkpoint last --name "$INST" >"$T/crash.log" 2>&1 &
 cpid=$!
 sleep "0.$(od -An -N2 -tu2 /dev/urandom | awk '{ printf "%03d", $1 % 1000 }')"
@@ -404,17 +386,17 @@ wait_until $WAIT sh -c '! kill -0 "$0" 2>/dev/null || [ ! -e "$1/checkpointing" 
 	"$vpid" "$RUN"
 if gone "$vpid"; then
 	wait "$vpid"
-	check "killed after its note: the launcher stopped the guest, exit 5" test $? = 5
+	check_run "killed after its note: the launcher stopped the guest, exit 5" test $? = 5
 	vpid=
 else
-	check "killed half-way: the guest was resumed (screen moves)" screen_moves "$RUN/gpu.sock"
-	check "killed half-way: the guest answers" guest_run post-kill 'echo fine'
+	check_run "killed half-way: the guest was resumed (screen moves)" screen_moves "$RUN/gpu.sock"
+	check_run "killed half-way: the guest answers" guest_run post-kill 'echo fine'
 	kill -INT "$vpid"
 	wait_until $WAIT gone "$vpid"
 	wait "$vpid"
-	check "the restored guest powers off (exit 0)" test $? = 0
+	check_run "the restored guest powers off (exit 0)" test $? = 0
 	vpid=
 fi
-check "'last' verifies after that kill" "$B/vkernel" checkpoints verify last
+check_run "'last' verifies after that kill" "$B/vkernel" checkpoints verify last
 run_gone() { ! pgrep -f "$RUN" && [ ! -e "$RUN" ]; }
-check "nothing of the run is left" run_gone
+check_run "nothing of the run is left" run_gone

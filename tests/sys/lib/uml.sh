@@ -1,9 +1,9 @@
 # shellcheck shell=sh
-# Shared by the shell tests in tests/sys (sourced, not run: run-tests.sh
-# runs only tests/*/*.sh): TAP-ish results and checks, waiting for a
-# condition, and booting the vkernel's UML from a busybox initramfs with
-# its console on a fifo. The caller sets T (its work directory) and, to boot, L (the
-# kernel).
+# Shared by the shell tests in tests/sys and by bench/ (sourced, not run:
+# run-tests.sh runs only tests/*/*.sh): TAP-ish results and checks,
+# waiting for a condition, and booting the vkernel's UML from a busybox
+# initramfs with its console on a fifo. The caller sets T (its work
+# directory) and, to boot, L (the kernel).
 
 ok() { echo "ok - $1"; }
 # NAME [LOG]: a failed check, LOG shown as comments (its last NOK_LINES
@@ -24,14 +24,23 @@ check() {
 	if "$@"; then ok "$name"; else nok "$name" "$log"; fi
 }
 
-# SECONDS COMMAND...: retries the command every 0.1 s until it succeeds.
+# NAME COMMAND...: passes when the command succeeds; its output goes to
+# $T/log, shown when it fails.
+check_run() {
+	name=$1
+	shift
+	: >"$T/log"
+	if "$@" >>"$T/log" 2>&1; then ok "$name"; else nok "$name" "$T/log"; fi
+}
+
+# SECONDS COMMAND...: retries the command every WAIT_STEP seconds (0.1 by
+# default) until it succeeds, for at most SECONDS.
 wait_until() {
-	n=$(($1 * 10))
+	wait_end=$(($(date +%s) + $1))
 	shift
 	while ! "$@"; do
-		[ "$n" -le 0 ] && return 1
-		n=$((n - 1))
-		sleep 0.1
+		[ "$(date +%s)" -lt "$wait_end" ] || return 1
+		sleep "${WAIT_STEP:-0.1}"
 	done
 }
 
