@@ -1,13 +1,6 @@
 /*
  * A client of UML's management console (arch/um/drivers/mconsole*.c): one
- * datagram, struct mconsole_reply {
-	uint32_t err;
-	uint32_t more;
-	uint32_t len;
-	char data[MCONSOLE_MAX_DATA];
-};
-
-struct mconsole_request {magic, version, len, data}, to the
+ * datagram, struct mconsole_request {magic, version, len, data}, to the
  * socket RUN/NAME/mconsole. vk_mconsole_send does not await the reply
  * (what counts is whether UML then exits); vk_mconsole_ask does, from an
  * autobound abstract address (no file to clean up).
@@ -41,25 +34,38 @@ struct mconsole_request {
 	char data[MCONSOLE_MAX_DATA];
 };
 
+/* The request for cmd and UML's address; a datagram socket, or -errno. */
+static int mconsole_open(const char *run, const char *name, const char *cmd,
+			 struct mconsole_request *req, struct sockaddr_un *sa,
+			 struct err *e)
+{
+	size_t len = strlen(cmd);
+	int s;
+
+	if (len >= MCONSOLE_MAX_DATA)
+		return err_set(e, -EINVAL, "mconsole command too long");
+	if (snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%s/mconsole", run,
+		     name) >= (int)sizeof(sa->sun_path))
+		return err_set(e, -ENAMETOOLONG, "mconsole path too long");
+	req->magic = MCONSOLE_MAGIC;
+	req->version = MCONSOLE_VERSION;
+	req->len = (uint32_t)len;
+	memcpy(req->data, cmd, len);
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return err_set(e, -errno, "socket: %s", strerror(errno));
+	return s;
+}
+
 int vk_mconsole_send(const char *run, const char *name, const char *cmd,
 		     struct err *e)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct mconsole_request req = {.magic = MCONSOLE_MAGIC,
-				       .version = MCONSOLE_VERSION};
-	size_t len = strlen(cmd);
-	int s, rc = 0;
+	struct mconsole_request req = {0};
+	int s = mconsole_open(run, name, cmd, &req, &sa, e), rc = 0;
 
-	if (len >= MCONSOLE_MAX_DATA)
-		return err_set(e, -EINVAL, "mconsole command too long");
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s/mconsole", run,
-		     name) >= (int)sizeof(sa.sun_path))
-		return err_set(e, -ENAMETOOLONG, "mconsole path too long");
-	memcpy(req.data, cmd, len);
-	req.len = (uint32_t)len;
-	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
-		return err_set(e, -errno, "socket: %s", strerror(errno));
+		return s;
 	if (sendto(s, &req, sizeof(req), 0, (struct sockaddr *)&sa,
 		   sizeof(sa)) < 0)
 		rc = err_set(e, -errno, "mconsole '%s': %s", sa.sun_path,
@@ -101,21 +107,11 @@ int vk_mconsole_ask(const char *run, const char *name, const char *cmd,
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct sockaddr_un me = {.sun_family = AF_UNIX};
 	struct timeval tv = {timeout_s, 0};
-	struct mconsole_request req = {.magic = MCONSOLE_MAGIC,
-				       .version = MCONSOLE_VERSION};
-	size_t len = strlen(cmd);
-	int s, rc;
+	struct mconsole_request req = {0};
+	int s = mconsole_open(run, name, cmd, &req, &sa, e), rc;
 
-	if (len >= MCONSOLE_MAX_DATA)
-		return err_set(e, -EINVAL, "mconsole command too long");
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s/mconsole", run,
-		     name) >= (int)sizeof(sa.sun_path))
-		return err_set(e, -ENAMETOOLONG, "mconsole path too long");
-	memcpy(req.data, cmd, len);
-	req.len = (uint32_t)len;
-	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
-		return err_set(e, -errno, "socket: %s", strerror(errno));
+		return s;
 	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (bind(s, (struct sockaddr *)&me, sizeof(sa_family_t)) < 0 ||
 	    sendto(s, &req, sizeof(req), 0, (struct sockaddr *)&sa,
