@@ -34,12 +34,14 @@ check_run() {
 }
 
 # SECONDS COMMAND...: retries the command every WAIT_STEP seconds (0.1 by
-# default) until it succeeds, for at most SECONDS.
+# default) until it succeeds, SECONDS / WAIT_STEP times at most (a slow
+# command stretches the wait, as a busy machine needs).
 wait_until() {
-	wait_end=$(($(date +%s) + $1))
+	n=$(awk -v s="$1" -v d="${WAIT_STEP:-0.1}" 'BEGIN { print int(s / d) }')
 	shift
 	while ! "$@"; do
-		[ "$(date +%s)" -lt "$wait_end" ] || return 1
+		[ "$n" -le 0 ] && return 1
+		n=$((n - 1))
 		sleep "${WAIT_STEP:-0.1}"
 	done
 }
