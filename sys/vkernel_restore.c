@@ -11,10 +11,14 @@
  * checkpoint's, and instead of booting, `criu restore --restore-detached`
  * recreates UML's process tree with its console on a new pipe to this
  * launcher (--inherit-fd); the tree is adopted by the launcher (a child
- * subreaper). A SIGALRM makes up for a timer tick the dump may have lost
- * (sys/criu/README.md), then the GPU and input drivers thaw onto the new
- * sockets. The guest clock is the host's CLOCK_MONOTONIC; the checkpoint
- * leaves out CRIU's time-namespace image (vkernel_checkpoint.c,
+ * subreaper). criu leaves the tree stopped (--leave-stopped): it
+ * detaches from one process after the other, and a UML that ran already
+ * could kill a stub criu has yet to detach from (a guest process exited),
+ * which fails the restore and leaves criu waiting for ever. A SIGALRM
+ * makes up for a timer tick the dump may have lost (sys/criu/README.md),
+ * SIGCONT starts the tree, then the GPU and input drivers thaw onto the
+ * new sockets. The guest clock is the host's CLOCK_MONOTONIC; the
+ * checkpoint leaves out CRIU's time-namespace image (vkernel_checkpoint.c,
  * host_clock), so after the restore the guest's clock has moved on over
  * the downtime, as after a suspend, and shows the host's time of day.
  */
@@ -292,11 +296,13 @@ pid_t vk_restore_start(struct vk_restore *r, int console_fd, struct err *e)
 {
 	char criu[PATH_MAX], inherit[64], log[PATH_MAX + 32];
 	char out[PATH_MAX + 32], pidfile[PATH_MAX + 32];
-	char *const args[] = {criu,	   "restore",	  "-D",
-			      r->dir,	   "-W",	  r->m.run_dir,
-			      "-o",	   "restore.log", "--restore-detached",
-			      "--pidfile", pidfile,	  "--inherit-fd",
-			      inherit,	   NULL};
+	/* -s: --leave-stopped (the top of this file says why) */
+	char *const args[] = {
+		criu,		"restore",     "-D",
+		r->dir,		"-W",	       r->m.run_dir,
+		"-o",		"restore.log", "--restore-detached",
+		"-s",		"--pidfile",   pidfile,
+		"--inherit-fd", inherit,       NULL};
 	long long t0 = vk_now_ms();
 	pid_t pid;
 	int rc;
@@ -312,8 +318,15 @@ pid_t vk_restore_start(struct vk_restore *r, int console_fd, struct err *e)
 		return keep_log(r, log, rc, e);
 	if (!(pid = restored_pid(pidfile)))
 		return err_set(e, -ESRCH, "criu restored no UML (%s)", pidfile);
-	/* A tick the dump may have lost (sys/criu/post-resume.sh). */
+	/* A tick the dump may have lost (sys/criu/post-resume.sh), then
+	 * the whole tree runs at once (UML's group: vk_uml_start's setsid). */
 	kill(pid, SIGALRM);
+	if (kill(-pid, SIGCONT) < 0) {
+		rc = err_set(e, -errno, "resuming the restored UML (%d): %s",
+			     (int)pid, strerror(errno));
+		kill(pid, SIGKILL);
+		return rc;
+	}
 	r->criu_ms = vk_now_ms() - t0;
 	return pid;
 }

@@ -1,6 +1,9 @@
 #!/bin/sh
-# CRIU action script for restoring a UML (criu restore --action-script):
-# once the restored tree runs again, send SIGALRM to UML's main process.
+# CRIU action script for restoring a UML (criu restore --leave-stopped
+# --action-script): once criu has let go of the restored tree, send
+# SIGALRM to UML's main process, then SIGCONT to its process group (UML
+# is a session leader). Left running, UML could kill a stub criu has yet
+# to detach from (a guest process exited), which fails the restore.
 # CRIU reads a task's pending signals some milliseconds before its POSIX
 # timers; when UML's one-shot tick timer fires in between, the image has
 # the timer disarmed and no signal pending, and the restored guest sleeps
@@ -16,3 +19,4 @@ case $pid in
 	;;
 esac
 kill -ALRM "$pid"
+kill -CONT "-$pid"

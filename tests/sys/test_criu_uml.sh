@@ -224,7 +224,8 @@ cycle() {
 	fi
 	t0=$(now)
 	if ! "$REAPER" --detach "$CRIU" restore -D "$img" -o restore.log \
-		--restore-detached --action-script "$ACTION" >"$T/log" 2>&1; then
+		--restore-detached --leave-stopped --action-script "$ACTION" \
+		>"$T/log" 2>&1; then
 		nok "cycle $k: criu restore" "$img/restore.log"
 		return 1
 	fi
