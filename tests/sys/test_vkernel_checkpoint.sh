@@ -168,6 +168,16 @@ typed_runs() {
 
 # One cycle: pause the clock, checkpoint (the original stops), freeze
 # screenshot, gpud power cycle, restore, thaw screenshot, clock on.
+# Where a restore that does not end is stuck: the run's processes, the
+# end of criu's log, the guest console.
+stuck() {
+	echo "-- processes of the run"
+	ps -eo pid,stat,wchan:24,etime,args | grep -e "$RUN" -e criu | grep -v grep
+	echo "-- restore.log"
+	tail -n 5 "$RUN/restore.log"
+	echo "-- console"
+	tail -n 5 "$T/console"
+}
 cycle() {
 	k=$1
 	guest_run stop 'pkill -STOP xclock' >"$T/log" 2>&1 ||
@@ -197,7 +207,9 @@ cycle() {
 	t0=$(date +%s%N)
 	launch restore desk -G "unix:$G/gpu.sock" ${INPUT:+--input "$G/input.sock"}
 	if ! wait_until $WAIT grep -qs '^vkernel: restored ' "$T/status"; then
+		stuck >>"$T/status" 2>&1
 		nok "cycle $k: vkernel restore" "$T/status"
+		[ -z "${CKPT_PAUSE:-}" ] || sleep "$CKPT_PAUSE"
 		return 1
 	fi
 	rs_ms=$((($(date +%s%N) - t0) / 1000000))
