@@ -4,10 +4,8 @@
  * Saves a running vkernel into the checkpoint STORE/NAME: the GPU (and
  * input) driver freeze through UML's management console (the device's
  * registers and VRAM go into guest memory, the host connections are let
- * go), `criu dump` of UML's process tree with the tree left stopped
- * (with --leave-running, SIGCONT resumes it: criu lets go of one process
- * after the other, and a UML already running could kill a stub criu still
- * holds, vkernel_restore.c), a manifest with checksums, every file
+ * go), `criu dump` of UML's process tree with the tree left stopped (or
+ * running, with --leave-running), a manifest with checksums, every file
  * and the directory fsync'ed, then the directory renamed into place. An
  * earlier checkpoint of the same name is swapped out atomically
  * (RENAME_EXCHANGE) and removed only after the new one is complete, so a
@@ -391,7 +389,8 @@ static int dump(struct ckpt *c, struct err *e)
 			      "dump.log",
 			      "--ghost-limit",
 			      ghost,
-			      "--leave-stopped",
+			      c->leave_running ? "--leave-running"
+					       : "--leave-stopped",
 			      NULL};
 	long long t0 = vk_now_ms();
 	int rc;
@@ -406,7 +405,7 @@ static int dump(struct ckpt *c, struct err *e)
 		snprintf(log, sizeof(log), "%s/dump.log", c->tmp);
 		return err_wrap(e, rc, "dump (log %s)", log);
 	}
-	c->stopped = 1;
+	c->stopped = !c->leave_running;
 	c->dump_ms = vk_now_ms() - t0;
 	return 0;
 }
